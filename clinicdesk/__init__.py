@@ -1,0 +1,1 @@
+"""clinicdesk: the open-source front office for medical practices."""

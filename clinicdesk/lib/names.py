@@ -1,0 +1,56 @@
+"""Name folding and phonetic keys for patient search and duplicate detection.
+
+Pure functions: no Django, no database. Folding makes search accent- and case-insensitive
+("Zoë", "ZOE" and "zoe" are one key); phonetic keys (Metaphone) catch misspellings that sound
+alike ("Jonsen" ~ "Johnson", "Smyth" ~ "Smith", "Kathryn" ~ "Catherine").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import jellyfish
+
+# Letters that Unicode does not decompose into a base letter plus a mark.
+_SPECIAL = str.maketrans(
+    {
+        "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
+        "ı": "i", "ħ": "h", "ŧ": "t", "ŋ": "n",
+    }
+)
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII with accents removed and punctuation turned into single spaces."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_SPECIAL)
+    return _NON_WORD.sub(" ", text.encode("ascii", "ignore").decode()).strip()
+
+
+def tokens(*parts: str) -> list[str]:
+    """The distinct folded words of the given name parts ("Anne-Marie O'Neil" -> anne, marie, o, neil,
+    plus the joined forms "annemarie" and "oneil" so either spelling finds the person)."""
+    seen: dict[str, None] = {}
+    for part in parts:
+        if not part:
+            continue
+        words = fold(part).split()
+        for word in words:
+            seen.setdefault(word, None)
+        if len(words) > 1:
+            seen.setdefault("".join(words), None)
+    return list(seen)
+
+
+def phonetic(word: str) -> str:
+    """Metaphone key of one folded word; empty for words with no letters."""
+    letters = "".join(ch for ch in word if ch.isalpha())
+    return jellyfish.metaphone(letters) if letters else ""
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaro-Winkler similarity of two names after folding (1.0 = the same)."""
+    return jellyfish.jaro_winkler_similarity(fold(a), fold(b))

@@ -1,0 +1,59 @@
+"""The five roles, as Django groups with exactly these permissions.
+
+Views check permissions, never role names, so a practice can give a person two roles or
+adjust a group in the admin without code changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import TextChoices
+
+
+class Role(TextChoices):
+    FRONTDESK = "frontdesk", "Front desk"
+    BILLING = "billing", "Billing"
+    CLINICIAN = "clinician", "Clinician"
+    MANAGER = "manager", "Practice manager"
+    ADMIN = "admin", "Administrator"
+
+
+_PATIENT_READ = ["patients.view_patient", "insurance.view_coverage", "insurance.view_payer"]
+_PATIENT_WRITE = ["patients.add_patient", "patients.change_patient"]
+_COVERAGE_WRITE = ["insurance.add_coverage", "insurance.change_coverage"]
+_PAYER_WRITE = ["insurance.add_payer", "insurance.change_payer", "insurance.add_plan", "insurance.change_plan"]
+_MANAGE = [
+    "patients.merge_patient",
+    "audit.view_auditevent",
+    "staff.manage_staff",
+    "staff.view_practitioner",
+    "practice.change_organization",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.FRONTDESK: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE,
+    Role.BILLING: _PATIENT_READ + _COVERAGE_WRITE + _PAYER_WRITE,
+    Role.CLINICIAN: _PATIENT_READ + ["patients.change_patient"],
+    Role.MANAGER: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _PAYER_WRITE + _MANAGE,
+    Role.ADMIN: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _PAYER_WRITE + _MANAGE
+    + ["staff.use_api"],
+}
+# Front desk and clinicians reach the FHIR API too (integrations run as a service user).
+for _role in (Role.FRONTDESK, Role.BILLING, Role.CLINICIAN, Role.MANAGER):
+    ROLE_PERMISSIONS[_role].append("staff.use_api")
+
+
+def sync_role_groups(**_: Any) -> None:
+    """Create or update one group per role with exactly its permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if found is not None:
+                wanted.append(found)
+        group.permissions.set(wanted)
