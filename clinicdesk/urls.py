@@ -1,5 +1,6 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("fhir/r4/", include("clinicdesk.fhir.urls")),
     path("", include("clinicdesk.web.urls")),
 ]

@@ -64,16 +64,19 @@ def _next_mrn(organization: Organization) -> str:
     return f"{org.mrn_prefix}{number}"
 
 
-def _reindex(patient: Patient) -> None:
-    """Rewrite the patient's search keys (names, phonetic keys, reversed phone digits)."""
-    SearchToken.objects.filter(patient=patient).delete()
+def search_tokens_for(patient: Patient) -> list[SearchToken]:
+    """The search keys of a saved patient: folded name words, their phonetic keys, reversed phone digits.
+    Bulk loaders (demo data, imports) use this too, so every path indexes alike."""
     words = tokens(patient.family_name, patient.given_name, patient.middle_name, patient.preferred_name)
     rows = {("n", w[:80]) for w in words}
     rows |= {("p", key) for w in words if len(w) > 1 and (key := phonetic(w))}
     rows |= {("t", "".join(ch for ch in p if ch.isdigit())[::-1]) for p in patient.phones}
-    SearchToken.objects.bulk_create(
-        SearchToken(organization_id=patient.organization_id, patient=patient, kind=k, token=t) for k, t in rows
-    )
+    return [SearchToken(organization_id=patient.organization_id, patient=patient, kind=k, token=t) for k, t in rows]
+
+
+def _reindex(patient: Patient) -> None:
+    SearchToken.objects.filter(patient=patient).delete()
+    SearchToken.objects.bulk_create(search_tokens_for(patient))
 
 
 def patient_create(*, actor: Actor, organization: Organization, fields: dict[str, Any],
