@@ -16,7 +16,7 @@ from clinicdesk.patients.search import Terms
 from clinicdesk.patients.selectors import SearchResult, patient_search
 
 
-def _require(actor: Actor, perm: str, *, patient_id: int | None = None, object_id: object = "") -> None:
+def require_permission(actor: Actor, perm: str, *, patient_id: int | None = None, object_id: object = "") -> None:
     if actor.user is None or actor.organization_id is None or not actor.user.has_perm(perm):
         audit_record(actor=actor, action=Action.DENIED, object_type="Patient", object_id=object_id,
                      patient_id=patient_id, outcome=Outcome.DENIED, detail={"permission": perm})
@@ -26,7 +26,7 @@ def _require(actor: Actor, perm: str, *, patient_id: int | None = None, object_i
 def access_patient(*, actor: Actor, patient_id: int, perm: str = "patients.view_patient",
                    purpose: str = "chart") -> Patient:
     """Load one patient of the actor's organization for ``purpose``, recording the read."""
-    _require(actor, perm, object_id=patient_id)
+    require_permission(actor, perm, object_id=patient_id)
     assert actor.organization_id is not None
     patient = (Patient.objects.select_related("primary_practitioner", "organization")
                .filter(pk=patient_id, organization_id=actor.organization_id).first())
@@ -40,7 +40,7 @@ def access_patient(*, actor: Actor, patient_id: int, perm: str = "patients.view_
 def access_patient_search(*, actor: Actor, terms: Terms, limit: int = 25,
                           include_inactive: bool = True) -> SearchResult:
     """Search the actor's organization; each patient found is one audit event."""
-    _require(actor, "patients.view_patient")
+    require_permission(actor, "patients.view_patient")
     assert actor.organization_id is not None
     result = patient_search(organization_id=actor.organization_id, terms=terms, limit=limit,
                             include_inactive=include_inactive)

@@ -11,4 +11,4 @@ class StaffConfig(AppConfig):
         from clinicdesk.staff.roles import sync_role_groups
 
         # Permissions exist only after migrate has run, so the role groups are kept in step there.
-        post_migrate.connect(sync_role_groups, sender=self)
+        post_migrate.connect(sync_role_groups)

@@ -44,9 +44,17 @@ for _role in (Role.FRONTDESK, Role.BILLING, Role.CLINICIAN, Role.MANAGER):
     ROLE_PERMISSIONS[_role].append("staff.use_api")
 
 
-def sync_role_groups(**_: Any) -> None:
-    """Create or update one group per role with exactly its permissions."""
+def sync_role_groups(app_config: Any = None, **_: Any) -> None:
+    """Create or update one group per role with exactly its permissions.
+
+    Runs after migrate, once the last app with models has migrated (so every app's permissions exist;
+    Django sends post_migrate only for apps with models)."""
+    from django.apps import apps
     from django.contrib.auth.models import Group, Permission
+
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if app_config is not None and app_config is not with_models[-1]:
+        return
 
     for role, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)

@@ -1,2 +1,14 @@
+from django.urls import include, path
 
-urlpatterns: list = []
+from clinicdesk.web import auth, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("patients/", include("clinicdesk.patients.urls")),
+    path("patients/<int:patient_id>/coverages/", include("clinicdesk.insurance.urls")),
+    path("staff/", include("clinicdesk.staff.urls")),
+    path("audit/", include("clinicdesk.audit.urls")),
+]
