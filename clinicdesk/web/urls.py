@@ -10,5 +10,7 @@ urlpatterns = [
     path("patients/", include("clinicdesk.patients.urls")),
     path("patients/<int:patient_id>/coverages/", include("clinicdesk.insurance.urls")),
     path("staff/", include("clinicdesk.staff.urls")),
+    path("practice/", include("clinicdesk.practice.urls")),
+    path("payers/", include("clinicdesk.insurance.payer_urls")),
     path("audit/", include("clinicdesk.audit.urls")),
 ]
