@@ -29,8 +29,10 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     access.require_permission(actor, "patients.view_patient")
     query = request.GET.get("q", "").strip()[:200]
     result = access.access_patient_search(actor=actor, terms=parse(query), limit=50) if query else None
-    template = "patients/_results.html" if request.htmx else "patients/list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"query": query, "result": result})
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "patients/_results.html", {"query": query, "result": result})
+    recent = [] if query else access.access_recent_patients(actor=actor)
+    return render(request, "patients/list.html", {"query": query, "result": result, "recent": recent})
 
 
 def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:

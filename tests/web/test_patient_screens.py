@@ -125,3 +125,14 @@ def test_merge_into_an_unknown_mrn_says_so(manager: Any, patient: Any) -> None:
     response = client_for(manager).post(reverse("patients:merge", kwargs={"patient_id": patient.pk}),
                                         {"target_mrn": "NOPE1", "reason": "dup"})
     assert "No patient of this practice has that MRN." in response.content.decode()
+
+
+def test_the_patient_page_lists_the_users_own_recent_charts(frontdesk: Any, clinician: Any, patient: Any,
+                                                            org: Any) -> None:
+    other = make_patient(org, family_name="Abara", given_name="Ngozi")
+    client_for(clinician).get(reverse("patients:chart", kwargs={"patient_id": other.pk}))
+    client = client_for(frontdesk)
+    client.get(reverse("patients:chart", kwargs={"patient_id": patient.pk}))
+    response = client.get(reverse("patients:list"))
+    assert [p.pk for p in response.context["recent"]] == [patient.pk]
+    assert AuditEvent.objects.filter(action="search_hit", user_id=frontdesk.pk, detail__list="recent").count() == 1
