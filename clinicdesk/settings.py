@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "clinicdesk.patients",
     "clinicdesk.insurance",
     "clinicdesk.fhir",
+    "clinicdesk.demo",
     "clinicdesk.web",
 ]
 
@@ -92,6 +93,9 @@ _default_db = f"sqlite:///{DATA_DIR / 'clinicdesk.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a file, not memory, so that concurrency tests get real separate connections
+    # (one file per test process; the test runner deletes it at the end).
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing
         # half-way with "database is locked"; WAL lets readers run beside the one writer.
@@ -139,7 +143,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATICFILES_DIRS = [("npm/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")]
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static", ("npm/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist")]
 # The app serves its own assets (a clinic LAN may be offline): straight from the finders, no build step.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"

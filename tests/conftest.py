@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +119,16 @@ def payer(org: Organization) -> Payer:
 def coverage(patient: Patient, payer: Payer) -> Coverage:
     return Coverage.objects.create(organization=patient.organization, patient=patient, payer=payer,
                                    member_id="XZP123456789", group_number="G-100", copay="25.00")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Path) -> Path:
+    """Uploaded files go to a fresh directory for this test only."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return Path(settings.MEDIA_ROOT)

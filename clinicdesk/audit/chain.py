@@ -40,8 +40,10 @@ def verify(events: Iterable[Mapping[str, Any]], head_seq: int, head_hash: str) -
     prev_hash, expected_seq = GENESIS, 1
     for event in events:
         seq = int(event["seq"])
-        if seq != expected_seq:
+        if seq > expected_seq:
             breaks.append(Break(seq, f"events {expected_seq}–{seq - 1} are missing"))
+        elif seq < expected_seq:
+            breaks.append(Break(seq, f"event {seq} is repeated or out of order (expected {expected_seq})"))
         if event["prev_hash"] != prev_hash:
             breaks.append(Break(seq, "does not follow the previous event (inserted, removed or altered)"))
         if event_hash(event["prev_hash"], event) != event["hash"]:

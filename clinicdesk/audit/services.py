@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from clinicdesk.audit.chain import event_hash
 from clinicdesk.audit.models import AuditEvent, ChainHead, Outcome
@@ -55,6 +57,17 @@ def chain_name(organization_id: int | None) -> str:
     return f"org:{organization_id}" if organization_id else "system"
 
 
+def _stored_ip(ip: str | None) -> str | None:
+    """The address as the database keeps it (IPv6 compressed and lower-cased, as GenericIPAddressField
+    saves it), so the hash is computed over what will be read back when the chain is verified."""
+    if ip and ":" in ip:
+        try:
+            return clean_ipv6_address(ip)
+        except ValidationError:
+            return ip
+    return ip or None
+
+
 def audit_record(*, actor: Actor, action: str, object_type: str = "", object_id: object = "",
                  patient_id: int | None = None, outcome: str = Outcome.SUCCESS,
                  detail: dict[str, Any] | None = None, organization_id: int | None = None) -> None:
@@ -70,6 +83,7 @@ def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id
     org_id = organization_id if organization_id is not None else actor.organization_id
     chain = chain_name(org_id)
     now = timezone.now()
+    ip = _stored_ip(actor.ip)
     with transaction.atomic():
         ChainHead.objects.get_or_create(chain=chain)
         head = ChainHead.objects.select_for_update().get(chain=chain)
@@ -80,7 +94,7 @@ def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id
                 "user_id": actor.user.pk if actor.user else None,
                 "username": actor.user.get_username() if actor.user else actor.role,
                 "role": actor.role, "action": entry.action, "object_type": entry.object_type,
-                "object_id": entry.object_id, "patient_id": entry.patient_id, "ip": actor.ip,
+                "object_id": entry.object_id, "patient_id": entry.patient_id, "ip": ip,
                 "via": actor.via, "outcome": entry.outcome, "detail": entry.detail,
             }
             digest = event_hash(head.hash, fields)

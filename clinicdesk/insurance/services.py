@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,18 +16,35 @@ from clinicdesk.insurance.models import Coverage, CoverageStatus, Payer
 from clinicdesk.patients.models import Patient
 
 CARD_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"}
-_CARD_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"%PDF", b"\x00\x00\x00")
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
 
-def _check_card(upload: UploadedFile, field: str) -> None:
+def _card_extension(head: bytes) -> str | None:
+    """The file type from its first 12 bytes (never from the name the client sent)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":  # RIFF is also WAV and AVI
+        return "webp"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:  # ISO media is also MP4 and MOV
+        return "heic"
+    return None
+
+
+def _check_card(upload: UploadedFile, field: str) -> str:
+    """Refuse what is not a card image; return the extension to store it under."""
     from django.conf import settings
 
     if upload.size and upload.size > settings.CLINICDESK_MAX_UPLOAD_BYTES:
         raise ValidationError({field: "The card image is larger than 10 MB; please take a smaller photo."})
     head = upload.read(12)
     upload.seek(0)
-    if not head.startswith(_CARD_MAGIC):
+    if (extension := _card_extension(head)) is None:
         raise ValidationError({field: "The card must be a photo (JPEG, PNG, WebP, HEIC) or a PDF."})
+    return extension
 
 
 def _check_priority(coverage: Coverage) -> None:
@@ -48,26 +66,44 @@ def _overlaps(a: Coverage, b: Coverage) -> bool:
     return not (a_before_b or b_before_a)
 
 
+# What a caller may set; the patient, organization and bookkeeping are the service's.
+COVERAGE_FIELDS = frozenset({
+    "payer", "payer_id", "plan", "plan_id", "priority", "member_id", "group_number", "relationship",
+    "subscriber_family_name", "subscriber_given_name", "subscriber_birth_date", "effective_date", "end_date",
+    "copay", "status",
+})
+
+
 def coverage_save(*, actor: Actor, coverage: Coverage, fields: dict[str, Any],
                   cards: dict[str, UploadedFile] | None = None) -> Coverage:
-    """Create (``coverage.pk`` is None) or change a coverage; card images go through Django storage."""
-    for name, upload in (cards or {}).items():
-        _check_card(upload, name)
+    """Create (``coverage.pk`` is None) or change a coverage; card images go through Django storage.
+
+    The overlap check runs under a lock on the patient row, so two coordinators adding a primary
+    coverage at the same moment cannot both succeed."""
+    unknown = set(fields) - COVERAGE_FIELDS
+    if unknown:
+        raise ValidationError({name: "This field cannot be set." for name in sorted(unknown)})
+    extensions = {name: _check_card(upload, name) for name, upload in (cards or {}).items()}
     for name, value in fields.items():
         setattr(coverage, name, value)
+    start, end = coverage.effective_date, coverage.end_date
+    if isinstance(start, date) and isinstance(end, date) and end < start:
+        raise ValidationError({"end_date": "The end date is before the effective date."})
     if coverage.payer_id and coverage.payer.organization_id != coverage.organization_id:
         raise ValidationError({"payer": "Choose one of this practice's payers."})
     if coverage.plan_id and coverage.plan and coverage.plan.payer_id != coverage.payer_id:
         raise ValidationError({"plan": "That plan belongs to another payer."})
     coverage.full_clean(exclude=["card_front", "card_back"])
-    _check_priority(coverage)
     with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=coverage.patient_id).first()
+        _check_priority(coverage)
         created = coverage.pk is None
         if not created:
             coverage.version += 1
             coverage.updated_at = timezone.now()
         for name, upload in (cards or {}).items():
-            getattr(coverage, name).save(upload.name or "card", upload, save=False)
+            # Stored under the detected type: a client-chosen ".html" must not be served as a web page.
+            getattr(coverage, name).save(f"card.{extensions[name]}", upload, save=False)
         coverage.save()
         audit_record(actor=actor, action=Action.CREATE if created else Action.UPDATE, object_type="Coverage",
                      object_id=coverage.pk, patient_id=coverage.patient_id,

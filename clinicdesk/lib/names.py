@@ -32,7 +32,8 @@ def fold(text: str) -> str:
 
 def tokens(*parts: str) -> list[str]:
     """The distinct folded words of the given name parts ("Anne-Marie O'Neil" -> anne, marie, o, neil,
-    plus the joined forms "annemarie" and "oneil" so either spelling finds the person)."""
+    plus the joined forms "annemarie" and "oneil" so either spelling finds the person, and the whole
+    part joined, "annemarieoneil", for names typed without spaces such as "delacruz")."""
     seen: dict[str, None] = {}
     for part in parts:
         if not part:
@@ -40,6 +41,9 @@ def tokens(*parts: str) -> list[str]:
         words = fold(part).split()
         for word in words:
             seen.setdefault(word, None)
+        for chunk in part.split():
+            if len(chunk_words := fold(chunk).split()) > 1:
+                seen.setdefault("".join(chunk_words), None)
         if len(words) > 1:
             seen.setdefault("".join(words), None)
     return list(seen)

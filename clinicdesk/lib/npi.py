@@ -9,9 +9,14 @@ from __future__ import annotations
 from stdnum import luhn
 
 
+def _ten_digits(value: str) -> bool:
+    # str.isdigit() is true for other scripts' digits too ("１２３", "١٢٣"); an NPI is ASCII.
+    return len(value) == 10 and value.isascii() and value.isdigit()
+
+
 def is_valid_npi(value: str) -> bool:
     value = (value or "").strip()
-    if len(value) != 10 or not value.isdigit() or value[0] not in "12":
+    if not _ten_digits(value) or value[0] not in "12":
         return False
     return luhn.is_valid("80840" + value)
 
@@ -19,7 +24,7 @@ def is_valid_npi(value: str) -> bool:
 def npi_error(value: str) -> str | None:
     """A readable reason the NPI is wrong, or None when it is right."""
     value = (value or "").strip()
-    if len(value) != 10 or not value.isdigit():
+    if not _ten_digits(value):
         return "An NPI is exactly 10 digits."
     if value[0] not in "12":
         return "An NPI starts with 1 or 2."

@@ -7,13 +7,14 @@ Denied attempts are audited too.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from clinicdesk.audit.models import Action, Outcome
 from clinicdesk.audit.services import Actor, Entry, audit_record, audit_record_many
 from clinicdesk.patients.models import Patient
 from clinicdesk.patients.search import Terms
-from clinicdesk.patients.selectors import SearchResult, patient_search
+from clinicdesk.patients.selectors import SearchResult, patient_page, patient_search
 
 
 def require_permission(actor: Actor, perm: str, *, patient_id: int | None = None, object_id: object = "") -> None:
@@ -51,7 +52,46 @@ def access_patient_search(*, actor: Actor, terms: Terms, limit: int = 25,
     return result
 
 
+def access_patient_page(*, actor: Actor, terms: Terms, extra: Q | None = None, offset: int = 0,
+                        limit: int = 20) -> tuple[list[Patient], int]:
+    """A page of an exact, paged search (the FHIR API) and the total; each patient on the page is one
+    audit event (the total alone reveals no one)."""
+    require_permission(actor, "patients.view_patient")
+    assert actor.organization_id is not None
+    page, total = patient_page(organization_id=actor.organization_id, terms=terms, extra=extra,
+                               offset=offset, limit=limit)
+    audit_record_many(actor=actor, entries=[
+        Entry(action=Action.SEARCH_HIT, object_type="Patient", object_id=str(p.pk), patient_id=p.pk)
+        for p in page
+    ])
+    return page, total
+
+
 def access_patient_export(*, actor: Actor, patient: Patient, fmt: str) -> None:
     """Record that a patient's data left the system (print, PDF, FHIR bundle, …)."""
     audit_record(actor=actor, action=Action.EXPORT, object_type="Patient", object_id=patient.pk,
                  patient_id=patient.pk, detail={"format": fmt})
+
+
+def access_recent_patients(*, actor: Actor, limit: int = 12) -> list[Patient]:
+    """The patients this user opened most recently (their own trail), listed again as search hits."""
+    from clinicdesk.audit.models import AuditEvent
+
+    require_permission(actor, "patients.view_patient")
+    assert actor.user is not None
+    recent: list[int] = []
+    views = (AuditEvent.objects.filter(user_id=actor.user.pk, action=Action.VIEW, object_type="Patient",
+                                       organization_id=actor.organization_id)
+             .order_by("-seq").values_list("patient_id", flat=True)[:200])
+    for patient_id in views:
+        if patient_id and patient_id not in recent:
+            recent.append(patient_id)
+        if len(recent) == limit:
+            break
+    by_id = Patient.objects.select_related("primary_practitioner").exclude(status="merged").in_bulk(recent)
+    patients = [by_id[i] for i in recent if i in by_id]
+    audit_record_many(actor=actor, entries=[
+        Entry(action=Action.SEARCH_HIT, object_type="Patient", object_id=str(p.pk), patient_id=p.pk,
+              detail={"list": "recent"}) for p in patients
+    ])
+    return patients

@@ -50,7 +50,7 @@ def score(new: Person, existing: Person) -> Match | None:
     """The match of ``existing`` against ``new``, or None when they are clearly different people."""
     likeness = name_likeness(new, existing)
     same_dob = new.birth_date is not None and new.birth_date == existing.birth_date
-    shared_phones = set(new.phones) & set(existing.phones)
+    shared_phones = {p for p in new.phones if p} & set(existing.phones)
     reasons: list[str] = []
     points = 0.0
     if same_dob and likeness >= NAME_THRESHOLD:
@@ -65,6 +65,6 @@ def score(new: Person, existing: Person) -> Match | None:
 
 
 def rank(new: Person, candidates: list[Person]) -> list[Match]:
-    """Likely matches among the candidates, best first."""
+    """Likely matches among the candidates, best first; at equal (capped) scores, more reasons first."""
     matches = [m for c in candidates if (m := score(new, c)) is not None]
-    return sorted(matches, key=lambda m: -m.score)
+    return sorted(matches, key=lambda m: (-m.score, -len(m.reasons)))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from clinicdesk.lib.names import phonetic
 from clinicdesk.patients.matching import Match, Person, rank
 from clinicdesk.patients.models import Patient, SearchToken, Status
 from clinicdesk.patients.search import Terms
+from clinicdesk.practice.models import Organization
 
 # Folded tokens contain only [a-z0-9]; "~" sorts after all of them, so [prefix, prefix + "~")
 # is exactly "starts with prefix" and uses the (kind, token) B-tree index on both databases.
@@ -24,6 +25,12 @@ def _token_ids(organization_id: int, kind: str, token: str, *, prefix: bool) -> 
     return tokens.filter(token__gte=token, token__lt=token + _PREFIX_END).values("patient_id")
 
 
+def _mrns(organization_id: int, mrn: str) -> list[str]:
+    """The MRN as typed and, when only its number was typed, with the practice's prefix ("1042" -> "LS1042")."""
+    prefix = Organization.objects.filter(pk=organization_id).values_list("mrn_prefix", flat=True).first() or ""
+    return [mrn, prefix + mrn] if prefix and mrn.isdigit() else [mrn]
+
+
 @dataclass(frozen=True)
 class SearchResult:
     patients: list[Patient]
@@ -33,24 +40,100 @@ class SearchResult:
         return patient.pk in self.fuzzy_ids
 
 
-def _filtered(organization_id: int, terms: Terms, *, fuzzy: bool, include_inactive: bool) -> QuerySet[Patient]:
+def _base(organization_id: int, include_inactive: bool) -> QuerySet[Patient]:
     qs = Patient.objects.filter(organization_id=organization_id)
-    qs = qs.exclude(status=Status.MERGED) if include_inactive else qs.filter(status=Status.ACTIVE)
+    return qs.exclude(status=Status.MERGED) if include_inactive else qs.filter(status=Status.ACTIVE)
+
+
+def _filtered(organization_id: int, terms: Terms, *, fuzzy: bool, include_inactive: bool) -> QuerySet[Patient]:
+    qs = _base(organization_id, include_inactive)
     for word in terms.names:
         condition = Q(pk__in=_token_ids(organization_id, "n", word, prefix=True))
         if fuzzy and len(word) > 2 and (key := phonetic(word)):
             condition |= Q(pk__in=_token_ids(organization_id, "p", key, prefix=False))
         qs = qs.filter(condition)
+    return _with_other_terms(qs, organization_id, terms)
+
+
+def _with_other_terms(qs: QuerySet[Patient], organization_id: int, terms: Terms) -> QuerySet[Patient]:
+    """``qs`` narrowed by date of birth, phone and MRN."""
     if terms.birth_date:
         qs = qs.filter(birth_date=terms.birth_date)
     if terms.phone_digits and terms.mrn:
         qs = qs.filter(Q(pk__in=_token_ids(organization_id, "t", terms.phone_digits[::-1], prefix=True))
-                       | Q(mrn=terms.mrn))
+                       | Q(mrn__in=_mrns(organization_id, terms.mrn)))
     elif terms.phone_digits:
         qs = qs.filter(pk__in=_token_ids(organization_id, "t", terms.phone_digits[::-1], prefix=True))
     elif terms.mrn:
-        qs = qs.filter(mrn=terms.mrn)
+        qs = qs.filter(mrn__in=_mrns(organization_id, terms.mrn))
     return qs
+
+
+# A selective search runs in two steps: collect the ids of the patients its most selective term
+# matches (an index range read, no sorting), then sort just those. Asking the database for "the first
+# 25 in name order" of a filtered set instead lets the planner walk the whole name index whenever it
+# overestimates the matches (PostgreSQL's estimates of token ranges; SQLite without ANALYZE): 50-250 ms
+# instead of a few at 100,000 patients (docs/benchmarks.md). A term matching more patients than this
+# is not selective, and walking the name index is then the right plan.
+_MAX_CANDIDATES = 2000
+_ORDER = ("family_name", "given_name", "birth_date", "pk")
+
+
+def _word_tokens(organization_id: int, word: str, *, fuzzy: bool) -> QuerySet[SearchToken, Any]:
+    """The search keys matching one typed name word: its prefix and, with ``fuzzy``, its sound-alike key."""
+    condition = Q(kind="n", token__gte=word, token__lt=word + _PREFIX_END)
+    if fuzzy and len(word) > 2 and (key := phonetic(word)):
+        condition |= Q(kind="p", token=key)
+    return SearchToken.objects.filter(condition, organization_id=organization_id)
+
+
+def _few(ids: QuerySet[Any, int]) -> set[int] | None:
+    """The ids, or None when there are more than are worth collecting."""
+    found = list(ids[:_MAX_CANDIDATES + 1])
+    return None if len(found) > _MAX_CANDIDATES else set(found)
+
+
+def _candidates(organization_id: int, terms: Terms, *, fuzzy: bool) -> tuple[set[int] | None, list[str]]:
+    """The ids of the patients matching the most selective term (None when none is selective) and the
+    name words still to check."""
+    words = sorted(terms.names, key=len, reverse=True)
+    patients = Patient.objects.filter(organization_id=organization_id)
+    mrn_ids: set[int] = set()
+    if terms.mrn:
+        mrn_ids = set(patients.filter(mrn__in=_mrns(organization_id, terms.mrn)).values_list("pk", flat=True))
+    if terms.phone_digits:
+        digits = terms.phone_digits[::-1]
+        phone = SearchToken.objects.filter(organization_id=organization_id, kind="t", token__gte=digits,
+                                           token__lt=digits + _PREFIX_END)
+        if (ids := _few(phone.values_list("patient_id", flat=True))) is not None:
+            return ids | mrn_ids, words
+    elif terms.mrn:
+        return mrn_ids, words
+    if terms.birth_date is not None:
+        born = _few(patients.filter(birth_date=terms.birth_date).values_list("pk", flat=True))
+        if born is not None:
+            return born, words
+    for i, word in enumerate(words):
+        if (ids := _few(_word_tokens(organization_id, word, fuzzy=fuzzy).values_list("patient_id", flat=True))
+                ) is not None:
+            return ids, words[:i] + words[i + 1:]
+    return None, words
+
+
+def _find(organization_id: int, terms: Terms, *, fuzzy: bool, include_inactive: bool, exclude: set[int],
+          limit: int) -> list[Patient]:
+    """The first ``limit`` patients in name order matching ``terms``, leaving out ``exclude``."""
+    candidates, words = _candidates(organization_id, terms, fuzzy=fuzzy)
+    if candidates is None:
+        qs = _filtered(organization_id, terms, fuzzy=fuzzy, include_inactive=include_inactive)
+        return list(qs.exclude(pk__in=exclude).select_related("primary_practitioner").order_by(*_ORDER)[:limit])
+    qs = _base(organization_id, include_inactive).filter(pk__in=sorted(candidates - exclude))
+    for word in words:  # checked per candidate: an initial like "j" matches a fifth of all patients
+        tokens = _word_tokens(organization_id, word, fuzzy=fuzzy)
+        qs = qs.filter(Exists(tokens.filter(patient_id=OuterRef("pk"))))
+    top = [row[-1] for row in sorted(_with_other_terms(qs, organization_id, terms).values_list(*_ORDER))[:limit]]
+    loaded = Patient.objects.select_related("primary_practitioner").in_bulk(top)
+    return [loaded[pk] for pk in top]
 
 
 def patient_search(*, organization_id: int, terms: Terms, limit: int = 25,
@@ -59,14 +142,11 @@ def patient_search(*, organization_id: int, terms: Terms, limit: int = 25,
     left, by sound-alike spelling; date of birth, phone (any trailing digits) and MRN exactly."""
     if terms.empty:
         return SearchResult([], frozenset())
-    order = ("family_name", "given_name", "birth_date", "pk")
-    exact = list(_filtered(organization_id, terms, fuzzy=False, include_inactive=include_inactive)
-                 .select_related("primary_practitioner").order_by(*order)[:limit])
+    exact = _find(organization_id, terms, fuzzy=False, include_inactive=include_inactive, exclude=set(), limit=limit)
     fuzzy: list[Patient] = []
     if terms.names and len(exact) < limit:
-        fuzzy = list(_filtered(organization_id, terms, fuzzy=True, include_inactive=include_inactive)
-                     .exclude(pk__in=[p.pk for p in exact])
-                     .select_related("primary_practitioner").order_by(*order)[: limit - len(exact)])
+        fuzzy = _find(organization_id, terms, fuzzy=True, include_inactive=include_inactive,
+                      exclude={p.pk for p in exact}, limit=limit - len(exact))
     return SearchResult(exact + fuzzy, frozenset(p.pk for p in fuzzy))
 
 
@@ -85,3 +165,17 @@ def patient_duplicate_candidates(*, organization_id: int, patient: Patient) -> l
         Person(id=c.pk, family=c.family_name, given=c.given_name, birth_date=c.birth_date,
                phones=tuple(c.phones)) for c in candidates
     ])
+
+
+def patient_page(*, organization_id: int, terms: Terms, extra: Q | None = None, offset: int = 0,
+                 limit: int = 20) -> tuple[list[Patient], int]:
+    """One page of the patients matching every term exactly (no sound-alikes) and the ``extra`` condition,
+    in a stable order, with the total count: paged API searches (FHIR). Empty terms match every patient."""
+    patients = _filtered(organization_id, terms, fuzzy=False, include_inactive=True)
+    if extra is not None:
+        patients = patients.filter(extra)
+    total = patients.count()
+    order = ("family_name", "given_name", "birth_date", "pk")
+    if not limit:
+        return [], total
+    return list(patients.select_related("primary_practitioner").order_by(*order)[offset:offset + limit]), total

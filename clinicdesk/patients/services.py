@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from clinicdesk.audit.models import Action
@@ -16,6 +16,7 @@ from clinicdesk.patients.matching import Match
 from clinicdesk.patients.models import Patient, PatientMerge, SearchToken, Status
 from clinicdesk.patients.selectors import patient_duplicate_candidates
 from clinicdesk.practice.models import Organization
+from clinicdesk.staff.models import Practitioner
 
 PHONE_FIELDS = ("phone_mobile", "phone_home", "phone_work", "emergency_contact_phone", "guarantor_phone")
 # Fields a caller may set; everything else (MRN, status bookkeeping, versions) is the service's.
@@ -41,6 +42,19 @@ def _clean_fields(fields: dict[str, Any], region: str = "US") -> dict[str, Any]:
         raise ValidationError({name: "This field cannot be set." for name in sorted(unknown)})
     cleaned = dict(fields)
     errors: dict[str, str] = {}
+    for name, value in fields.items():
+        # Plain values arrive as text from the API and imports: convert them as the model would, so
+        # "1975-03-14" equals the stored date instead of counting as a change.
+        field = Patient._meta.get_field(name)
+        if not isinstance(field, models.Field) or field.is_relation or not isinstance(value, str):
+            continue
+        if value == "" and field.null:
+            cleaned[name] = None
+        elif value:
+            try:
+                cleaned[name] = field.to_python(value)
+            except ValidationError as exc:
+                errors[name] = exc.messages[0]
     for name in PHONE_FIELDS:
         if name in cleaned:
             try:
@@ -53,6 +67,13 @@ def _clean_fields(fields: dict[str, Any], region: str = "US") -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _check_references(patient: Patient) -> None:
+    """What the patient points at must belong to the same practice."""
+    if patient.primary_practitioner_id and not Practitioner.objects.filter(
+            pk=patient.primary_practitioner_id, organization_id=patient.organization_id).exists():
+        raise ValidationError({"primary_practitioner": "Choose one of this practice's practitioners."})
 
 
 def _next_mrn(organization: Organization) -> str:
@@ -86,6 +107,9 @@ def patient_create(*, actor: Actor, organization: Organization, fields: dict[str
     cleaned = _clean_fields(fields)
     patient = Patient(organization=organization, mrn="pending", **cleaned)
     patient.full_clean(exclude=["mrn"])
+    _check_references(patient)
+    if patient.status == Status.MERGED:
+        raise ValidationError({"status": "A new patient cannot start out merged."})
     if not allow_duplicate:
         matches = patient_duplicate_candidates(organization_id=organization.pk, patient=patient)
         if matches:
@@ -117,7 +141,10 @@ def patient_update(*, actor: Actor, patient: Patient, fields: dict[str, Any],
                 setattr(current, name, value)
         if not changes:
             return current
+        if "status" in changes and Status.MERGED in (changes["status"]["from"], changes["status"]["to"]):
+            raise ValidationError({"status": "Use merge, or undo the merge, to change whether a record is merged."})
         current.full_clean()
+        _check_references(current)
         current.version += 1
         current.updated_at = timezone.now()
         current.save()

@@ -28,11 +28,13 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     actor = Actor.from_request(request)
     access.require_permission(actor, "patients.view_patient")
     query = request.GET.get("q", "").strip()[:200]
-    result = access.access_patient_search(actor=actor, terms=parse(query), limit=50) if query else None
+    terms = parse(query)
+    result = access.access_patient_search(actor=actor, terms=terms, limit=50) if query else None
+    context = {"query": query, "result": result, "problems": terms.problems}
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "patients/_results.html", {"query": query, "result": result})
+        return render(request, "patients/_results.html", context)
     recent = [] if query else access.access_recent_patients(actor=actor)
-    return render(request, "patients/list.html", {"query": query, "result": result, "recent": recent})
+    return render(request, "patients/list.html", {**context, "recent": recent})
 
 
 def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:

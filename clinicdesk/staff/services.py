@@ -8,13 +8,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from clinicdesk.audit.models import Action, Outcome
 from clinicdesk.audit.services import Actor, audit_record
-from clinicdesk.practice.models import Organization
+from clinicdesk.practice.models import Department, Location, Organization
 from clinicdesk.staff.models import ApiToken, LoginFailure, Practitioner, User
 from clinicdesk.staff.roles import Role
 
@@ -30,6 +31,10 @@ def user_create(*, actor: Actor, organization: Organization, username: str, pass
         user = User(username=username, organization=organization, first_name=first_name,
                     last_name=last_name, email=email)
         if password:
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise ValidationError({"password": exc.messages}) from exc
             user.set_password(password)
         else:
             user.set_unusable_password()
@@ -62,6 +67,7 @@ def practitioner_save(*, actor: Actor, practitioner: Practitioner, fields: dict[
     for name, value in (fields or {}).items():
         setattr(practitioner, name, value)
     practitioner.full_clean()
+    _check_same_practice(practitioner, location_ids)
     with transaction.atomic():
         created = practitioner.pk is None
         practitioner.save()
@@ -71,6 +77,22 @@ def practitioner_save(*, actor: Actor, practitioner: Practitioner, fields: dict[
                      object_type="Practitioner", object_id=practitioner.pk,
                      organization_id=practitioner.organization_id, detail={"npi": practitioner.npi})
     return practitioner
+
+
+def _check_same_practice(practitioner: Practitioner, location_ids: list[int] | None) -> None:
+    """The login, department and locations of a practitioner must be the practice's own."""
+    org_id = practitioner.organization_id
+    errors: dict[str, str] = {}
+    if practitioner.user_id and not User.objects.filter(pk=practitioner.user_id, organization_id=org_id).exists():
+        errors["user"] = "Choose a login of this practice."
+    if practitioner.department_id and not Department.objects.filter(pk=practitioner.department_id,
+                                                                    organization_id=org_id).exists():
+        errors["department"] = "Choose one of this practice's departments."
+    if location_ids and Location.objects.filter(pk__in=location_ids, organization_id=org_id).count() != len(
+            set(location_ids)):
+        errors["locations"] = "Choose among this practice's locations."
+    if errors:
+        raise ValidationError(errors)
 
 
 def token_create(*, actor: Actor, user: User, name: str = "") -> str:
@@ -101,10 +123,12 @@ def login_is_locked(username: str) -> bool:
     return recent >= settings.CLINICDESK_LOCKOUT_FAILURES
 
 
-def login_failed(*, username: str, ip: str | None) -> None:
+def login_failed(*, username: str, ip: str | None, counted: bool = True) -> None:
+    """Record a failed login; ``counted`` failures lead to the lockout (attempts while locked are not)."""
     user = User.objects.filter(username__iexact=username).first()
     with transaction.atomic():
-        LoginFailure.objects.create(username=username[:150], ip=ip)
+        if counted:
+            LoginFailure.objects.create(username=username[:150], ip=ip)
         audit_record(actor=Actor(user=None, ip=ip, role="anonymous"), action=Action.LOGIN_FAILED,
                      object_type="User", object_id=user.pk if user else "", outcome=Outcome.FAILURE,
                      organization_id=user.organization_id if user else None,

@@ -27,7 +27,9 @@ class LockoutAuthenticationForm(AuthenticationForm):
 
         username = self.cleaned_data.get("username") or ""
         if username and login_is_locked(username):
-            login_failed(username=username, ip=self._ip())
+            # Audited, but not counted: attempts against a locked account must not extend the lock,
+            # or anyone could keep a colleague locked out by typing their user name.
+            login_failed(username=username, ip=self._ip(), counted=False)
             raise forms.ValidationError(self.error_messages["locked"], code="locked",
                                         params={"minutes": settings.CLINICDESK_LOCKOUT_MINUTES})
         try:

@@ -85,3 +85,28 @@ def test_htmx_requests_without_a_session_are_told_to_go_to_login() -> None:
     response = Client().get(reverse("patients:list"), HTTP_HX_REQUEST="true")
     assert response.status_code == 401
     assert response["HX-Redirect"] == reverse("login")
+
+
+def test_an_idle_session_past_its_expiry_must_log_in_again(frontdesk: Any) -> None:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = Client()
+    _login(client, frontdesk.username, PASSWORD)
+    assert client.get(reverse("patients:list")).status_code == 200
+    session = Session.objects.get(session_key=client.session.session_key)
+    assert session.expire_date - timezone.now() <= timedelta(minutes=15)
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get(reverse("patients:list")).status_code == 302
+
+
+def test_attempts_against_a_locked_account_do_not_extend_the_lock(frontdesk: Any) -> None:
+    from clinicdesk.staff.models import LoginFailure
+
+    for _ in range(settings.CLINICDESK_LOCKOUT_FAILURES + 3):
+        _login(Client(), frontdesk.username, "wrong")
+    assert LoginFailure.objects.filter(username=frontdesk.username).count() == settings.CLINICDESK_LOCKOUT_FAILURES
+    assert AuditEvent.objects.filter(action="login_failed", object_id=str(frontdesk.pk)).count() == (
+        settings.CLINICDESK_LOCKOUT_FAILURES + 3)
