@@ -25,6 +25,14 @@ def _token_ids(organization_id: int, kind: str, token: str, *, prefix: bool) -> 
     return tokens.filter(token__gte=token, token__lt=token + _PREFIX_END).values("patient_id")
 
 
+def _word_tokens(organization_id: int, word: str, *, fuzzy: bool) -> QuerySet[SearchToken, Any]:
+    """The search keys matching one typed name word: its prefix and, with ``fuzzy``, its sound-alike key."""
+    condition = Q(kind="n", token__gte=word, token__lt=word + _PREFIX_END)
+    if fuzzy and len(word) > 2 and (key := phonetic(word)):
+        condition |= Q(kind="p", token=key)
+    return SearchToken.objects.filter(condition, organization_id=organization_id)
+
+
 def _mrns(organization_id: int, mrn: str) -> list[str]:
     """The MRN as typed and, when only its number was typed, with the practice's prefix ("1042" -> "LS1042")."""
     prefix = Organization.objects.filter(pk=organization_id).values_list("mrn_prefix", flat=True).first() or ""
@@ -48,10 +56,9 @@ def _base(organization_id: int, include_inactive: bool) -> QuerySet[Patient]:
 def _filtered(organization_id: int, terms: Terms, *, fuzzy: bool, include_inactive: bool) -> QuerySet[Patient]:
     qs = _base(organization_id, include_inactive)
     for word in terms.names:
-        condition = Q(pk__in=_token_ids(organization_id, "n", word, prefix=True))
-        if fuzzy and len(word) > 2 and (key := phonetic(word)):
-            condition |= Q(pk__in=_token_ids(organization_id, "p", key, prefix=False))
-        qs = qs.filter(condition)
+        # One subquery per word (prefix OR sound-alike inside it): an OR of two subqueries cannot be
+        # joined, so PostgreSQL would test it on every patient of the practice.
+        qs = qs.filter(pk__in=_word_tokens(organization_id, word, fuzzy=fuzzy).values("patient_id"))
     return _with_other_terms(qs, organization_id, terms)
 
 
@@ -69,22 +76,16 @@ def _with_other_terms(qs: QuerySet[Patient], organization_id: int, terms: Terms)
     return qs
 
 
-# A selective search runs in two steps: collect the ids of the patients its most selective term
-# matches (an index range read, no sorting), then sort just those. Asking the database for "the first
+# A selective search runs in two steps: collect the ids of the patients its selective terms match
+# (index range reads, no sorting), then sort just those. Asking the database for "the first
 # 25 in name order" of a filtered set instead lets the planner walk the whole name index whenever it
 # overestimates the matches (PostgreSQL's estimates of token ranges; SQLite without ANALYZE): 50-250 ms
 # instead of a few at 100,000 patients (docs/benchmarks.md). A term matching more patients than this
 # is not selective, and walking the name index is then the right plan.
-_MAX_CANDIDATES = 2000
+_MAX_CANDIDATES = 5000
+# With this few candidates left, checking a further name word on each beats collecting its matches.
+_FEW_ENOUGH = 100
 _ORDER = ("family_name", "given_name", "birth_date", "pk")
-
-
-def _word_tokens(organization_id: int, word: str, *, fuzzy: bool) -> QuerySet[SearchToken, Any]:
-    """The search keys matching one typed name word: its prefix and, with ``fuzzy``, its sound-alike key."""
-    condition = Q(kind="n", token__gte=word, token__lt=word + _PREFIX_END)
-    if fuzzy and len(word) > 2 and (key := phonetic(word)):
-        condition |= Q(kind="p", token=key)
-    return SearchToken.objects.filter(condition, organization_id=organization_id)
 
 
 def _few(ids: QuerySet[Any, int]) -> set[int] | None:
@@ -94,30 +95,30 @@ def _few(ids: QuerySet[Any, int]) -> set[int] | None:
 
 
 def _candidates(organization_id: int, terms: Terms, *, fuzzy: bool) -> tuple[set[int] | None, list[str]]:
-    """The ids of the patients matching the most selective term (None when none is selective) and the
-    name words still to check."""
-    words = sorted(terms.names, key=len, reverse=True)
+    """The ids of the patients matching the selective terms (None when no term is selective), and the
+    name words still to check on each of them."""
     patients = Patient.objects.filter(organization_id=organization_id)
-    mrn_ids: set[int] = set()
+    found: set[int] | None = None
     if terms.mrn:
-        mrn_ids = set(patients.filter(mrn__in=_mrns(organization_id, terms.mrn)).values_list("pk", flat=True))
+        found = set(patients.filter(mrn__in=_mrns(organization_id, terms.mrn)).values_list("pk", flat=True))
     if terms.phone_digits:
         digits = terms.phone_digits[::-1]
         phone = SearchToken.objects.filter(organization_id=organization_id, kind="t", token__gte=digits,
                                            token__lt=digits + _PREFIX_END)
-        if (ids := _few(phone.values_list("patient_id", flat=True))) is not None:
-            return ids | mrn_ids, words
-    elif terms.mrn:
-        return mrn_ids, words
-    if terms.birth_date is not None:
-        born = _few(patients.filter(birth_date=terms.birth_date).values_list("pk", flat=True))
-        if born is not None:
-            return born, words
-    for i, word in enumerate(words):
-        if (ids := _few(_word_tokens(organization_id, word, fuzzy=fuzzy).values_list("patient_id", flat=True))
-                ) is not None:
-            return ids, words[:i] + words[i + 1:]
-    return None, words
+        phone_ids = _few(phone.values_list("patient_id", flat=True))
+        found = None if phone_ids is None else phone_ids | (found or set())  # phone OR MRN
+    if terms.birth_date is not None and found is None:
+        found = _few(patients.filter(birth_date=terms.birth_date).values_list("pk", flat=True))
+    unchecked: list[str] = []
+    for word in sorted(terms.names, key=len, reverse=True):
+        ids = None
+        if found is None or len(found) > _FEW_ENOUGH:
+            ids = _few(_word_tokens(organization_id, word, fuzzy=fuzzy).values_list("patient_id", flat=True))
+        if ids is None:
+            unchecked.append(word)
+        else:
+            found = ids if found is None else found & ids
+    return found, unchecked
 
 
 def _find(organization_id: int, terms: Terms, *, fuzzy: bool, include_inactive: bool, exclude: set[int],
