@@ -14,6 +14,7 @@ from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, audit_record
 from clinicdesk.insurance.models import Coverage, CoverageStatus, Payer
 from clinicdesk.patients.models import Patient
+from clinicdesk.practice.services import structure_save
 
 CARD_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"}
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
@@ -117,12 +118,4 @@ def coverage_new(*, patient: Patient) -> Coverage:
 
 
 def payer_save(*, actor: Actor, payer: Payer, fields: dict[str, Any]) -> Payer:
-    for name, value in fields.items():
-        setattr(payer, name, value)
-    payer.full_clean()
-    with transaction.atomic():
-        created = payer.pk is None
-        payer.save()
-        audit_record(actor=actor, action=Action.CREATE if created else Action.UPDATE, object_type="Payer",
-                     object_id=payer.pk, organization_id=payer.organization_id)
-    return payer
+    return structure_save(actor=actor, instance=payer, fields=fields, organization_id=payer.organization_id)
