@@ -25,12 +25,22 @@ def _token_ids(organization_id: int, kind: str, token: str, *, prefix: bool) -> 
     return tokens.filter(token__gte=token, token__lt=token + _PREFIX_END).values("patient_id")
 
 
-def _word_tokens(organization_id: int, word: str, *, fuzzy: bool) -> QuerySet[SearchToken, Any]:
-    """The search keys matching one typed name word: its prefix and, with ``fuzzy``, its sound-alike key."""
+def _word_match(word: str, *, fuzzy: bool) -> Q:
+    """Search keys matching one typed name word: its prefix and, with ``fuzzy``, its sound-alike key."""
     condition = Q(kind="n", token__gte=word, token__lt=word + _PREFIX_END)
     if fuzzy and len(word) > 2 and (key := phonetic(word)):
         condition |= Q(kind="p", token=key)
-    return SearchToken.objects.filter(condition, organization_id=organization_id)
+    return condition
+
+
+def _word_ids(organization_id: int, word: str, *, fuzzy: bool) -> QuerySet[SearchToken, int]:
+    """The patients with a search key matching one typed name word, as two index range reads joined by
+    UNION ALL: SQLite without statistics reads an OR of the two as a scan of all the practice's keys."""
+    tokens = SearchToken.objects.filter(organization_id=organization_id)
+    ids = tokens.filter(kind="n", token__gte=word, token__lt=word + _PREFIX_END).values_list("patient_id", flat=True)
+    if fuzzy and len(word) > 2 and (key := phonetic(word)):
+        return ids.union(tokens.filter(kind="p", token=key).values_list("patient_id", flat=True), all=True)
+    return ids
 
 
 def _mrns(organization_id: int, mrn: str) -> list[str]:
@@ -56,9 +66,9 @@ def _base(organization_id: int, include_inactive: bool) -> QuerySet[Patient]:
 def _filtered(organization_id: int, terms: Terms, *, fuzzy: bool, include_inactive: bool) -> QuerySet[Patient]:
     qs = _base(organization_id, include_inactive)
     for word in terms.names:
-        # One subquery per word (prefix OR sound-alike inside it): an OR of two subqueries cannot be
-        # joined, so PostgreSQL would test it on every patient of the practice.
-        qs = qs.filter(pk__in=_word_tokens(organization_id, word, fuzzy=fuzzy).values("patient_id"))
+        # One subquery per word (prefix and sound-alike joined inside it): PostgreSQL cannot join an OR
+        # of two subqueries, and tested them on every patient of the practice.
+        qs = qs.filter(pk__in=_word_ids(organization_id, word, fuzzy=fuzzy))
     return _with_other_terms(qs, organization_id, terms)
 
 
@@ -83,7 +93,8 @@ def _with_other_terms(qs: QuerySet[Patient], organization_id: int, terms: Terms)
 # instead of a few at 100,000 patients (docs/benchmarks.md). A term matching more patients than this
 # is not selective, and walking the name index is then the right plan.
 _MAX_CANDIDATES = 5000
-# With this few candidates left, checking a further name word on each beats collecting its matches.
+# With this few candidates left, checking a further name word on each beats collecting its matches
+# (and so does checking a word of one or two letters, which matches thousands).
 _FEW_ENOUGH = 100
 _ORDER = ("family_name", "given_name", "birth_date", "pk")
 
@@ -112,8 +123,8 @@ def _candidates(organization_id: int, terms: Terms, *, fuzzy: bool) -> tuple[set
     unchecked: list[str] = []
     for word in sorted(terms.names, key=len, reverse=True):
         ids = None
-        if found is None or len(found) > _FEW_ENOUGH:
-            ids = _few(_word_tokens(organization_id, word, fuzzy=fuzzy).values_list("patient_id", flat=True))
+        if found is None or (len(found) > _FEW_ENOUGH and len(word) > 2):
+            ids = _few(_word_ids(organization_id, word, fuzzy=fuzzy))
         if ids is None:
             unchecked.append(word)
         else:
@@ -128,11 +139,17 @@ def _find(organization_id: int, terms: Terms, *, fuzzy: bool, include_inactive: 
     if candidates is None:
         qs = _filtered(organization_id, terms, fuzzy=fuzzy, include_inactive=include_inactive)
         return list(qs.exclude(pk__in=exclude).select_related("primary_practitioner").order_by(*_ORDER)[:limit])
-    qs = _base(organization_id, include_inactive).filter(pk__in=sorted(candidates - exclude))
-    for word in words:  # checked per candidate: an initial like "j" matches a fifth of all patients
-        tokens = _word_tokens(organization_id, word, fuzzy=fuzzy)
-        qs = qs.filter(Exists(tokens.filter(patient_id=OuterRef("pk"))))
-    top = [row[-1] for row in sorted(_with_other_terms(qs, organization_id, terms).values_list(*_ORDER))[:limit]]
+    # Only primary keys constrain this query (the practice and status are checked on the rows read),
+    # so every planner reads just these rows, with or without statistics; likewise the words left
+    # are checked through each candidate's own search keys. Sorted by code point, as SQLite and a
+    # C-collated PostgreSQL sort.
+    qs = Patient.objects.filter(pk__in=sorted(candidates - exclude))
+    for word in words:
+        qs = qs.filter(Exists(SearchToken.objects.filter(_word_match(word, fuzzy=fuzzy), patient_id=OuterRef("pk"))))
+    statuses = set(Status.values) - {Status.MERGED} if include_inactive else {Status.ACTIVE}
+    rows = _with_other_terms(qs, organization_id, terms).values_list(*_ORDER, "organization_id", "status")
+    found = sorted(row[:4] for row in rows if row[4] == organization_id and row[5] in statuses)
+    top = [row[3] for row in found[:limit]]
     loaded = Patient.objects.select_related("primary_practitioner").in_bulk(top)
     return [loaded[pk] for pk in top]
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The benchmarks, on SQLite and then on PostgreSQL (a private server started here).
+# Each benchmark loads its 100,000-patient demo practice once and reuses it on later runs.
+# Usage: scripts/bench.sh [sqlite] [postgres]   (default: both); extra options via BENCH_ARGS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(sqlite postgres)
+read -r -a args <<< "${BENCH_ARGS:-}"
+for target in "${targets[@]}"; do
+  case "$target" in
+  sqlite)
+    echo "== patient search on SQLite"
+    env -u DATABASE_URL .venv/bin/python benchmarks/patient_search.py "${args[@]}"
+    ;;
+  postgres)
+    url=$(scripts/pg-server.sh start)
+    port=${url##*:}; port=${port%%/*}
+    psql=(psql -h 127.0.0.1 -p "$port" -U postgres -tA)
+    "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname='clinicdesk_bench'" | grep -q 1 \
+      || "${psql[@]}" -q -c "CREATE DATABASE clinicdesk_bench OWNER clinicdesk"
+    echo "== patient search on PostgreSQL"
+    DATABASE_URL="${url%/clinicdesk}/clinicdesk_bench" .venv/bin/python benchmarks/patient_search.py "${args[@]}"
+    ;;
+  *) echo "unknown target $target" >&2; exit 2 ;;
+  esac
+done
