@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "clinicdesk.web.middleware.LoginRequiredEverywhereMiddleware",
+    "clinicdesk.web.middleware.PracticeTimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "clinicdesk.urls"

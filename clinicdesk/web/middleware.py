@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
+from django.utils import timezone
 
 # Paths that answer without a session: the login page, static assets, and the APIs
 # (which authenticate every request with a bearer token of their own).
@@ -46,3 +47,18 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith("/static/"):
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class PracticeTimezoneMiddleware:
+    """Show times in the practice's own time zone (stored times stay UTC)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        organization = getattr(request.user, "organization", None) if request.user.is_authenticated else None
+        if organization is not None:
+            timezone.activate(organization.tz)
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

@@ -35,3 +35,16 @@ def test_the_audit_page_never_shows_another_practices_events(manager: Any, outsi
     client_for(manager).get(reverse("patients:chart", kwargs={"patient_id": patient.pk}))
     response = client_for(outsider).get(reverse("audit:list"))
     assert all(e.patient_id != patient.pk for e in response.context["events"])
+
+
+def test_times_are_shown_in_the_practices_time_zone(manager: Any, patient: Any) -> None:
+    from datetime import UTC
+
+    from django.utils import timezone
+
+    client_for(manager).get(reverse("patients:chart", kwargs={"patient_id": patient.pk}))
+    response = client_for(manager).get(reverse("audit:list"))
+    newest = next(iter(response.context["events"]))
+    local = timezone.localtime(newest.at, patient.organization.tz)  # the practice is in America/Chicago
+    assert local.strftime("%m/%d/%Y %H:%M") in response.content.decode()
+    assert local.hour != newest.at.astimezone(UTC).hour
