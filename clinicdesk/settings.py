@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "clinicdesk.audit",
     "clinicdesk.patients",
     "clinicdesk.insurance",
+    "clinicdesk.scheduling",
     "clinicdesk.fhir",
     "clinicdesk.demo",
     "clinicdesk.web",

@@ -11,6 +11,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/coverages/", include("clinicdesk.insurance.urls")),
     path("staff/", include("clinicdesk.staff.urls")),
     path("practice/", include("clinicdesk.practice.urls")),
+    path("schedule/setup/", include("clinicdesk.scheduling.setup_urls")),
+    path("schedule/", include("clinicdesk.scheduling.urls")),
     path("payers/", include("clinicdesk.insurance.payer_urls")),
     path("audit/", include("clinicdesk.audit.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Scheduling: availability, find-next-available, booking that cannot double-book."""
