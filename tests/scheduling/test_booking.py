@@ -125,7 +125,6 @@ def test_booking_a_naive_time_or_across_practices_is_refused(clinic: Clinic, pat
 def test_options_are_in_local_time_even_when_daylight_saving_changes(clinic: Clinic, patient: Any) -> None:
     from clinicdesk.scheduling.selectors import find_available
     from clinicdesk.scheduling.slots import Preferences
-
     from tests.scheduling.conftest import CHICAGO
 
     # the Friday before and the Monday after the next change of clocks in America/Chicago
