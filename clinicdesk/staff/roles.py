@@ -31,12 +31,15 @@ _MANAGE = [
     "practice.change_organization",
 ]
 
+_SCHEDULE_READ = ["scheduling.view_appointment"]
+_SCHEDULE_WRITE = ["scheduling.view_appointment", "scheduling.add_appointment", "scheduling.change_appointment"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.FRONTDESK: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE,
-    Role.BILLING: _PATIENT_READ + _COVERAGE_WRITE + _PAYER_WRITE,
-    Role.CLINICIAN: _PATIENT_READ + ["patients.change_patient"],
-    Role.MANAGER: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _PAYER_WRITE + _MANAGE,
-    Role.ADMIN: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _PAYER_WRITE + _MANAGE
+    Role.FRONTDESK: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _SCHEDULE_WRITE,
+    Role.BILLING: _PATIENT_READ + _COVERAGE_WRITE + _PAYER_WRITE + _SCHEDULE_READ,
+    Role.CLINICIAN: _PATIENT_READ + ["patients.change_patient", *_SCHEDULE_READ, "scheduling.change_appointment"],
+    Role.MANAGER: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _PAYER_WRITE + _SCHEDULE_WRITE + _MANAGE,
+    Role.ADMIN: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _PAYER_WRITE + _SCHEDULE_WRITE + _MANAGE
     + ["staff.use_api"],
 }
 # Front desk and clinicians reach the FHIR API too (integrations run as a service user).
