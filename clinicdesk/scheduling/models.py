@@ -187,6 +187,8 @@ class Appointment(models.Model):
     cancelled_by = models.CharField(max_length=8, choices=CancelledBy.choices, blank=True)
     rescheduled_from = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
                                             related_name="rescheduled_to")
+    series = models.ForeignKey("Series", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="appointments")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
@@ -238,3 +240,88 @@ class Reservation(models.Model):
         indexes = [models.Index(fields=["resource", "start"], name="reservation_resource_start")]
         constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")),
                                               name="reservation_ends_after_start")]
+
+
+class Series(models.Model):
+    """A recurring series, e.g. physical therapy every other Tuesday × 8: the same local wall-clock time
+    every ``interval_weeks`` weeks, ``count`` times."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointment_series")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    first_start = models.DateTimeField()
+    interval_weeks = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(12)])
+    count = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(52)])
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+
+
+class WaitStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    BOOKED = "booked", "Booked"
+    CANCELLED = "cancelled", "Removed from the list"
+
+
+class WaitlistEntry(models.Model):
+    """A patient waiting for an earlier or a freed-up time."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist_entries")
+    appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="+")
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", help_text="Blank: any practitioner who offers the type.")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    earliest_date = models.DateField()
+    latest_date = models.DateField()
+    weekdays = models.JSONField(default=list, blank=True, help_text="Allowed weekdays, 0 = Monday; empty = any.")
+    priority = models.SmallIntegerField(default=0, help_text="Higher is offered first.")
+    notes = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=WaitStatus.choices, default=WaitStatus.WAITING)
+    booked = models.ForeignKey(Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-priority", "created_at"]
+        indexes = [models.Index(fields=["organization", "status", "appointment_type"], name="waitlist_lookup")]
+        constraints = [models.CheckConstraint(condition=models.Q(latest_date__gte=models.F("earliest_date")),
+                                              name="waitlist_dates_ordered")]
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    LOST = "lost", "Taken by someone else"
+    EXPIRED = "expired", "Expired"
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to a waiting patient; the first to accept gets it."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="offers")
+    start = models.DateTimeField()
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=OfferStatus.choices, default=OfferStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start", "pk"]
+
+
+class CalendarFeed(models.Model):
+    """A practitioner's private iCalendar feed: a secret URL, revocable. Only the secret's SHA-256 is kept."""
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="calendar_feeds")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)

@@ -29,6 +29,7 @@ from clinicdesk.scheduling.models import (
     Reservation,
     Resource,
     ResourceKind,
+    Series,
     Status,
 )
 from clinicdesk.scheduling.selectors import Choice, choice_at, find_available
@@ -89,7 +90,7 @@ def _record(actor: Actor, appointment: Appointment, from_status: str, note: str 
 def appointment_book(*, actor: Actor, patient: Patient, appointment_type: AppointmentType,
                      practitioner: Practitioner, location: Location, start: datetime, reason: str = "",
                      notes: str = "", status: str = Status.BOOKED,
-                     rescheduled_from: Appointment | None = None) -> Appointment:
+                     rescheduled_from: Appointment | None = None, series: Series | None = None) -> Appointment:
     """Book ``start`` if the practitioner offers that type then and every required resource is free."""
     if timezone.is_naive(start):
         raise ValidationError({"start": "The start time needs a time zone."})
@@ -112,7 +113,7 @@ def appointment_book(*, actor: Actor, patient: Patient, appointment_type: Appoin
                 organization_id=patient.organization_id, patient=patient, practitioner=practitioner,
                 location=location, appointment_type=appointment_type, start=choice.start, end=choice.end,
                 status=status, reason=reason, notes=notes, created_by=actor.user,
-                rescheduled_from=rescheduled_from)
+                rescheduled_from=rescheduled_from, series=series)
             Reservation.objects.bulk_create(
                 Reservation(organization_id=appointment.organization_id, appointment=appointment,
                             resource_id=resource_id, start=interval.start, end=interval.end)
@@ -152,7 +153,16 @@ def appointment_set_status(*, actor: Actor, appointment: Appointment, status: st
         if status not in HOLDING:
             Reservation.objects.filter(appointment=current, active=True).update(active=False)
         _record(actor, current, previous, note)
+        if status == Status.CANCELLED:
+            transaction.on_commit(lambda: _offer_to_waitlist(actor, current))
     return current
+
+
+def _offer_to_waitlist(actor: Actor, freed: Appointment) -> None:
+    """After a cancellation has committed: offer the time to waiting patients."""
+    from clinicdesk.scheduling.waitlist import waitlist_offer_freed
+
+    waitlist_offer_freed(actor=actor, appointment=freed)
 
 
 def appointment_cancel(*, actor: Actor, appointment: Appointment, reason: str, by: str) -> Appointment:
@@ -175,6 +185,8 @@ def appointment_reschedule(*, actor: Actor, appointment: Appointment, start: dat
         old.save()
         Reservation.objects.filter(appointment=old, active=True).update(active=False)
         _record(actor, old, previous, reason or "rescheduled")
+        transaction.on_commit(lambda: _offer_to_waitlist(actor, old))
         return appointment_book(actor=actor, patient=old.patient, appointment_type=old.appointment_type,
                                 practitioner=practitioner or old.practitioner, location=location or old.location,
-                                start=start, reason=old.reason, notes=old.notes, rescheduled_from=old)
+                                start=start, reason=old.reason, notes=old.notes, rescheduled_from=old,
+                                series=old.series)
