@@ -11,8 +11,9 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 
 # Paths that answer without a session: the login page, static assets, and the APIs
-# (which authenticate every request with a bearer token of their own).
-PUBLIC_PREFIXES = ("/login/", "/static/", "/fhir/", "/api/", "/healthz")
+# (which authenticate every request with a bearer token of their own), and the practitioners' calendar
+# feeds (calendar programs cannot log in: the secret in the address is the key).
+PUBLIC_PREFIXES = ("/login/", "/static/", "/fhir/", "/api/", "/healthz", "/calendar/feed/")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
