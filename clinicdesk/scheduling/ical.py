@@ -15,8 +15,8 @@ from icalendar import Calendar, Event
 from clinicdesk.scheduling.models import Appointment, Status
 
 PRODID = "-//clinicdesk//scheduling//EN"
-_ICAL_STATUS: dict[str, str] = {Status.PROPOSED: "TENTATIVE", Status.CANCELLED: "CANCELLED", Status.RESCHEDULED: "CANCELLED",
-                Status.NO_SHOW: "CANCELLED"}
+_ICAL_STATUS: dict[str, str] = {Status.PROPOSED: "TENTATIVE", Status.CANCELLED: "CANCELLED",
+                                 Status.RESCHEDULED: "CANCELLED", Status.NO_SHOW: "CANCELLED"}
 
 
 def _calendar(name: str) -> Calendar:
