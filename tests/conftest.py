@@ -132,3 +132,7 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
     """Uploaded files go to a fresh directory for this test only."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return Path(settings.MEDIA_ROOT)
+
+
+# The schedule fixtures (a clinic with availability, next Monday) serve screen and API tests too.
+from tests.scheduling.conftest import clinic, monday  # noqa: E402, F401
