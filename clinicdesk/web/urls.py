@@ -14,6 +14,7 @@ urlpatterns = [
     path("schedule/setup/", include("clinicdesk.scheduling.setup_urls")),
     path("calendar/", include("clinicdesk.scheduling.calendar_urls")),
     path("waitlist/", include("clinicdesk.scheduling.waitlist_urls")),
+    path("series/", include("clinicdesk.scheduling.series_urls")),
     path("schedule/", include("clinicdesk.scheduling.urls")),
     path("payers/", include("clinicdesk.insurance.payer_urls")),
     path("audit/", include("clinicdesk.audit.urls")),
