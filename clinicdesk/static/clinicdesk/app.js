@@ -45,6 +45,7 @@
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-action=shortcuts]");
     if (btn) { document.getElementById("shortcuts").showModal(); }
+    if (ev.target.closest("[data-action=print]")) { window.print(); }
   });
   document.addEventListener("submit", function (ev) {
     var msg = ev.target.getAttribute("data-confirm");
