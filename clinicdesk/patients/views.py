@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinicdesk.audit.services import Actor
 from clinicdesk.patients import access
+from clinicdesk.patients.chart import chart_sections
 from clinicdesk.patients.forms import MergeForm, PatientForm
 from clinicdesk.patients.models import Patient, PatientMerge, Status
 from clinicdesk.patients.search import parse
@@ -47,6 +49,8 @@ def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
     merges = PatientMerge.objects.filter(target=patient).select_related("source", "merged_by", "undone_by")
     return render(request, "patients/chart.html", {
         "patient": patient, "coverages": coverages, "merges": merges, **chart_header(patient),
+        "sections": [render_to_string(s.template, {"patient": patient, **s.context}, request=request)
+                     for s in chart_sections(patient, request.user)],
     })
 
 

@@ -136,3 +136,16 @@ def test_the_patient_page_lists_the_users_own_recent_charts(frontdesk: Any, clin
     response = client.get(reverse("patients:list"))
     assert [p.pk for p in response.context["recent"]] == [patient.pk]
     assert AuditEvent.objects.filter(action="search_hit", user_id=frontdesk.pk, detail__list="recent").count() == 1
+
+
+def test_the_chart_lists_the_patients_appointments_from_the_schedule(frontdesk: Any, clinic: Any, patient: Any,
+                                                                      monday: Any) -> None:
+    from clinicdesk.audit.services import Actor
+    from clinicdesk.scheduling.services import appointment_book
+    from tests.scheduling.conftest import book_kwargs, local
+
+    appt = appointment_book(actor=Actor.system(), **book_kwargs(clinic, patient, local(monday, 9)))
+    html = client_for(frontdesk).get(reverse("patients:chart", kwargs={"patient_id": patient.pk})).content.decode()
+    assert reverse("schedule:appointment", args=[appt.pk]) in html
+    assert reverse("calendar:appointment_ics", args=[appt.pk]) in html
+    assert reverse("waitlist:new", args=[patient.pk]) in html
