@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from clinicdesk.audit.models import Action
+from clinicdesk.audit.models import Action, AuditEvent
 from clinicdesk.audit.services import Actor, Entry, audit_record_many
 from clinicdesk.patients import access
 from clinicdesk.practice.models import Location, Organization
@@ -67,9 +67,16 @@ def pick_day(request: HttpRequest, zone: ZoneInfo) -> date:
         return timezone.localdate(timezone=zone)
 
 
-def audit_listed(actor: Actor, appointments: list[Appointment], listing: str, action: str = Action.SEARCH_HIT) -> None:
-    """One audit entry per patient shown (a list reveals who is coming, not their chart)."""
+def audit_listed(actor: Actor, appointments: list[Appointment], listing: str, action: str = Action.SEARCH_HIT,
+                 *, only_new_since: timedelta | None = None) -> None:
+    """One audit entry per patient shown (a list reveals who is coming, not their chart). A refresh every
+    30 s would write the same entries all day, so with ``only_new_since`` only patients this user has not
+    been shown on this list in that time are recorded: nobody appears on screen unaudited."""
     seen = {a.patient_id for a in appointments}
+    if only_new_since is not None and seen and actor.user is not None:
+        recorded = AuditEvent.objects.filter(user_id=actor.user.pk, action=action, patient_id__in=seen,
+                                             at__gte=timezone.now() - only_new_since, detail__list=listing)
+        seen -= set(recorded.values_list("patient_id", flat=True))
     audit_record_many(actor=actor, entries=[
         Entry(action=action, object_type="Patient", object_id=str(pid), patient_id=pid, detail={"list": listing})
         for pid in sorted(seen)])
@@ -97,8 +104,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
         board = grid.practitioner_day(location, day, shown)
     appointments = [a for col in board.columns for a in col.appointments] + board.off_grid
     polling = bool(request.headers.get("HX-Request"))
-    if not polling:
-        audit_listed(actor, appointments, "day")
+    audit_listed(actor, appointments, "day", only_new_since=timedelta(hours=12) if polling else None)
     base = {"location": location.pk, "view": mode, **({"practitioner": chosen} if chosen.isdigit() else {})}
     context = {
         "board": board, "day": day, "location": location, "locations": locations, "mode": mode,
