@@ -23,7 +23,17 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
-from clinicdesk.fhir import coverage_api, location, organization, patient_api, practitioner, practitioner_role
+from clinicdesk.fhir import (
+    appointment_api,
+    coverage_api,
+    location,
+    organization,
+    patient_api,
+    practitioner,
+    practitioner_role,
+    schedule_api,
+    slot_api,
+)
 from clinicdesk.fhir.bundle import searchset
 from clinicdesk.fhir.context import Ctx, context_for, require
 from clinicdesk.fhir.errors import FhirError, bad_request, issue, not_allowed, not_found, operation_outcome
@@ -36,7 +46,7 @@ from clinicdesk.staff.services import token_authenticate
 
 SPECS: dict[str, ResourceSpec] = {spec.type: spec for spec in (
     patient_api.SPEC, coverage_api.SPEC, practitioner.SPEC, practitioner_role.SPEC, location.SPEC,
-    organization.SPEC,
+    organization.SPEC, schedule_api.SPEC, slot_api.SPEC, appointment_api.SPEC,
 )}
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "application/json+fhir"})

@@ -65,6 +65,28 @@ COVERAGE_RULES: dict[str, frozenset[str]] = {
 }
 
 
+# Scheduling. Our appointment types as codings: by id (always sent) and by short code (when it has one).
+APPOINTMENT_TYPE_SYSTEM = "urn:clinicdesk:appointment-type"
+APPOINTMENT_TYPE_CODE_SYSTEM = "urn:clinicdesk:appointment-type-code"
+CANCELLATION_REASON = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
+# Our own status of an appointment (FHIR has no "confirmed", and "cancelled" also covers "rescheduled").
+LOCAL_STATUS_EXTENSION = "urn:clinicdesk:fhir:extension:appointment-status"
+# Who cancelled: patient | practice (the alternative to a cancelationReason coding "pat" / "prov").
+CANCELLED_BY_EXTENSION = "urn:clinicdesk:fhir:extension:cancelled-by"
+# A free time offered instead of one that could not be booked (in a 409 OperationOutcome's issues).
+SLOT_SYSTEM = "urn:clinicdesk:fhir:slot"
+APPOINTMENT_STATUS = frozenset({"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow",
+                                "entered-in-error", "checked-in", "waitlist"})
+PARTICIPATION_STATUS = frozenset({"accepted", "declined", "tentative", "needs-action"})
+PARTICIPANT_REQUIRED = frozenset({"required", "optional", "information-only"})
+SLOT_STATUS = frozenset({"busy", "free", "busy-unavailable", "busy-tentative", "entered-in-error"})
+APPOINTMENT_RULES: dict[str, frozenset[str]] = {
+    "status": APPOINTMENT_STATUS,
+    "participant.status": PARTICIPATION_STATUS,
+    "participant.required": PARTICIPANT_REQUIRED,
+}
+
+
 def _values_at(node: Any, parts: list[str], where: str) -> Iterator[tuple[str, Any]]:
     if isinstance(node, list):
         for index, item in enumerate(node):

@@ -17,16 +17,20 @@ SECURITY = (
     "Send Authorization: Bearer <token> (issue one with `clinicdesk createtoken USERNAME`). The token's user "
     "needs the staff.use_api permission and sees only their own practice; reading and writing patients and "
     "coverages needs the same permissions as the web screens (patients.view_patient, patients.add_patient, "
-    "patients.change_patient, insurance.view_coverage, insurance.add_coverage, insurance.change_coverage). "
+    "patients.change_patient, insurance.view_coverage, insurance.add_coverage, insurance.change_coverage, "
+    "scheduling.view_appointment, scheduling.add_appointment, scheduling.change_appointment); Schedule and Slot "
+    "need staff.use_api only. "
     "Every read of patient data is recorded in the audit trail."
 )
 REST_DOCUMENTATION = (
     f"Bodies are {FHIR_JSON} (application/json is accepted too). Errors are OperationOutcome: 400 malformed or "
     "invalid resource, 401 no or bad token, 403 not permitted, 404 unknown id (or another practice's), "
-    "409 likely duplicate patient, 412 If-Match version mismatch, 415 wrong content type, 422 rejected by "
+    "409 likely duplicate patient, or an appointment time that cannot be booked (with the next free slots), "
+    "412 If-Match version mismatch, 415 wrong content type, 422 rejected by "
     f"business rules. {ALLOW_DUPLICATE_HEADER}: true confirms creating a patient refused as a likely "
     "duplicate. Search paging: _count (default 20, at most 100) and _offset; unknown parameters are ignored "
-    "unless Prefer: handling=strict; modifiers are refused."
+    "unless Prefer: handling=strict; modifiers are refused. Slot searches cover at most 60 days of start (default: "
+    "14 days from now)."
 )
 
 

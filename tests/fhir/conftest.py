@@ -72,3 +72,24 @@ def patient_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+# Scheduling: the small schedule of tests/scheduling (Dr. Lindqvist Mon-Fri 09:00-12:00 at Main Street,
+# America/Chicago; Follow-up "FU" 20 minutes + 5 after; MRI), and an appointment body for it.
+from tests.scheduling.conftest import Clinic, clinic, monday  # noqa: E402, F401
+
+
+def appointment_body(schedule: Clinic, patient_id: int, start: Any, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "resourceType": "Appointment",
+        "status": "booked",
+        "serviceType": [{"coding": [{"system": "urn:clinicdesk:appointment-type-code", "code": "FU"}]}],
+        "start": start if isinstance(start, str) else start.isoformat(),
+        "participant": [
+            {"actor": {"reference": f"Patient/{patient_id}"}, "status": "accepted"},
+            {"actor": {"reference": f"Practitioner/{schedule.practitioner.pk}"}, "status": "accepted"},
+            {"actor": {"reference": f"Location/{schedule.location.pk}"}, "status": "accepted"},
+        ],
+    }
+    body.update(overrides)
+    return body

@@ -9,7 +9,8 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from tests.fhir.conftest import BASE, FHIR_JSON, ok, outcome
 
-RESOURCES = {"Patient", "Practitioner", "PractitionerRole", "Organization", "Location", "Coverage"}
+RESOURCES = {"Patient", "Practitioner", "PractitionerRole", "Organization", "Location", "Coverage", "Schedule",
+             "Slot", "Appointment"}
 
 
 def _statement(db: Any) -> dict[str, Any]:
@@ -53,3 +54,13 @@ def test_it_documents_the_token_and_the_duplicate_override(db: Any) -> None:
 def test_metadata_cannot_be_posted_to(db: Any) -> None:
     response = Client().post(f"{BASE}/metadata", "{}", content_type=FHIR_JSON)
     outcome(response, 405)
+
+
+def test_it_lists_the_scheduling_resources_and_the_slot_window_cap(db: Any) -> None:
+    resources = {r["type"]: r for r in _statement(db)["rest"][0]["resource"]}
+    assert {i["code"] for i in resources["Appointment"]["interaction"]} == {
+        "read", "vread", "search-type", "create", "update"}
+    assert {i["code"] for i in resources["Slot"]["interaction"]} == {"read", "search-type"}
+    assert {p["name"] for p in resources["Slot"]["searchParam"]} >= {"schedule", "start", "status", "service-type"}
+    assert "60 days" in resources["Slot"]["documentation"]
+    assert "409" in resources["Appointment"]["documentation"]

@@ -59,3 +59,27 @@ def test_odd_search_values_are_never_a_server_error(desk: Client, patient: Patie
         if desk.get(f"/fhir/r4/{spec.type}", {name: value}).status_code >= 500
     ]
     assert failures == []
+
+
+def test_odd_values_in_any_element_of_an_appointment_are_never_a_server_error(desk: Client, clinic: Any,
+                                                                             patient: Patient) -> None:
+    from datetime import date
+
+    from clinicdesk.audit.services import Actor
+    from clinicdesk.scheduling.services import appointment_book
+    from tests.fhir.conftest import appointment_body
+    from tests.scheduling.conftest import book_kwargs, local, next_weekday
+
+    desk.raise_request_exception = False
+    day: date = next_weekday(0)
+    booked = appointment_book(actor=Actor.system(), **book_kwargs(clinic, patient, local(day, 9)))
+    failures = []
+    targets = [("PUT", f"/Appointment/{booked.pk}", get(desk, f"/Appointment/{booked.pk}").json()),
+               ("POST", "/Appointment", appointment_body(clinic, patient.pk, local(day, 10)))]
+    for method, path, body in targets:
+        for element in element_paths(body):
+            for value in ODD:
+                response = send(desk, method, path, with_value(body, element, value))
+                if response.status_code >= 500:
+                    failures.append((method, element, value))
+    assert failures == []

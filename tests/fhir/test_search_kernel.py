@@ -46,3 +46,26 @@ def test_alternatives_split_on_unescaped_commas() -> None:
     assert alternatives("male,female") == ["male", "female"]
     assert alternatives(r"Smith\, Jr,Jones") == ["Smith, Jr", "Jones"]
     assert alternatives("a,,b") == ["a", "b"]
+
+
+def test_instant_params_read_dates_in_the_practice_zone_and_need_a_zone_with_a_time() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import pytest
+
+    from clinicdesk.fhir.dates import DateParamError
+    from clinicdesk.fhir.instants import parse_instant_param, window_of
+
+    chicago = ZoneInfo("America/Chicago")
+    day = parse_instant_param("ge2026-12-07", chicago)
+    assert (day.prefix, day.lo, day.hi) == ("ge", datetime(2026, 12, 7, tzinfo=chicago),
+                                            datetime(2026, 12, 8, tzinfo=chicago))
+    moment = parse_instant_param("lt2026-12-07T16:00Z", chicago)
+    assert moment.lo.isoformat() == "2026-12-07T16:00:00+00:00"
+    assert window_of([day, moment]) == (day.lo, moment.lo)
+    for bad in ("2026-12-07T10:00:00", "9999-12-31", "xx2026", "2026-02-30"):
+        with pytest.raises(DateParamError):
+            parse_instant_param(bad, chicago)
+    with pytest.raises(DateParamError):
+        window_of([parse_instant_param("ne2026", chicago)])
