@@ -182,6 +182,7 @@ def appointment_reschedule(*, actor: Actor, appointment: Appointment, start: dat
         previous = old.status
         old.status = Status.RESCHEDULED
         old.version += 1
+        old.updated_at = timezone.now()
         old.save()
         Reservation.objects.filter(appointment=old, active=True).update(active=False)
         _record(actor, old, previous, reason or "rescheduled")
@@ -189,4 +190,6 @@ def appointment_reschedule(*, actor: Actor, appointment: Appointment, start: dat
         return appointment_book(actor=actor, patient=old.patient, appointment_type=old.appointment_type,
                                 practitioner=practitioner or old.practitioner, location=location or old.location,
                                 start=start, reason=old.reason, notes=old.notes, rescheduled_from=old,
-                                series=old.series)
+                                series=old.series,
+                                # a moved time needs confirming again; a proposal stays a proposal
+                                status=Status.PROPOSED if previous == Status.PROPOSED else Status.BOOKED)
