@@ -116,6 +116,12 @@ def next_aligned(t: datetime, tz: ZoneInfo, step: timedelta) -> datetime:
         t = transition(t, candidate, tz)  # an offset change not a multiple of step: realign after it
 
 
+def next_candidate(t: datetime, tz: ZoneInfo, step: timedelta, unaligned: list[datetime]) -> datetime:
+    """The first instant at or after ``t`` on the local step grid or in ``unaligned`` (sorted)."""
+    aligned, i = next_aligned(t, tz, step), bisect_left(unaligned, t)
+    return min(aligned, unaligned[i]) if i < len(unaligned) else aligned
+
+
 DayBase = Callable[[date, datetime, datetime], Iterable[Span]]
 
 

@@ -25,7 +25,6 @@ Domain rules
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -39,7 +38,7 @@ from clinicdesk.scheduling.intervals import (
     SpanIndex,
     Timeline,
     distinct_choice,
-    next_aligned,
+    next_candidate,
     wall_to_utc,
     zone,
 )
@@ -98,6 +97,7 @@ class WeeklyBlock:
             raise ValueError(f"WeeklyBlock valid_to {self.valid_to} is before valid_from {self.valid_from}")
 
     def on(self, day: date) -> bool:
+        """Whether the block takes place on this local date."""
         return (day.weekday() == self.weekday and (self.valid_from is None or self.valid_from <= day)
                 and (self.valid_to is None or day <= self.valid_to))
 
@@ -124,11 +124,11 @@ class Calendar:
     busy: tuple[Interval, ...] = ()
     always_open: bool = False
     # off ∪ busy, merged and in UTC: built once here so that a search only bisects it.
-    blocked: SpanIndex = field(init=False, repr=False, compare=False)
+    _blocked: SpanIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         zone(self.timezone)
-        object.__setattr__(self, "blocked", SpanIndex(i.utc() for i in (*self.off, *self.busy)))
+        object.__setattr__(self, "_blocked", SpanIndex(i.utc() for i in (*self.off, *self.busy)))
 
     def serves(self, type_id: int | None) -> bool:
         """Whether any session could ever hold the type (a cheap test before walking days)."""
@@ -136,6 +136,7 @@ class Calendar:
                 or any(_allows(s.type_ids, type_id) for s in self.extra))
 
     def timeline(self, type_id: int | None, lo: datetime, hi: datetime) -> Timeline:
+        """The open time for the type between lo and hi (UTC), computed as questions reach it."""
         tz = zone(self.timezone)
         by_weekday: list[list[WeeklyBlock]] = [[] for _ in range(7)]
         for block in self.blocks:
@@ -150,12 +151,12 @@ class Calendar:
                      for b in by_weekday[day.weekday()] if b.on(day)]
             return spans + [s for s in extra if s[0] < day_end and s[1] > day_start]
 
-        return Timeline(tz, lo, hi, base, self.blocked)
+        return Timeline(tz, lo, hi, base, self._blocked)
 
 
 @dataclass(frozen=True)
 class Requirement:
-    """"Any one of ``pool``", for [start + offset, start + offset + duration). ``duration`` None holds the
+    """Any one resource of ``pool``, for [start + offset, start + offset + duration). ``duration`` None holds the
     resource from start + offset to the appointment's end (not its buffer_after: buffers are the
     practitioner's). A prep room 15 minutes before: offset=-15 min, duration=15 min."""
 
@@ -190,11 +191,8 @@ class TypeSpec:
             raise ValueError(f"TypeSpec duration must be positive, got {self.duration}")
         if self.buffer_before < ZERO or self.buffer_after < ZERO:
             raise ValueError("TypeSpec buffers cannot be negative")
-        probe = datetime(2000, 1, 1, tzinfo=UTC)
-        for req in self.requirements:
-            begin, end = req.span(probe, self.duration)
-            if end <= begin:
-                raise ValueError(f"Requirement {req.pool} holds nothing: offset {req.offset} reaches the visit's end")
+        if any(req.duration is None and req.offset >= self.duration for req in self.requirements):
+            raise ValueError("a Requirement without a duration holds nothing if it starts at or after the visit's end")
 
 
 @dataclass(frozen=True)
@@ -230,17 +228,15 @@ class Option:
 
     def reservations(self, spec: TypeSpec) -> tuple[tuple[int, Interval], ...]:
         """What booking this option holds: the practitioner with the buffers, then each requirement's resource."""
-        held = [(self.practitioner_id, Interval(self.start - spec.buffer_before, self.end + spec.buffer_after))]
-        for rid, req in zip(self.resource_ids, spec.requirements, strict=True):
-            held.append((rid, Interval(*req.span(self.start, spec.duration))))
-        return tuple(held)
+        own = (self.practitioner_id, Interval(self.start - spec.buffer_before, self.end + spec.buffer_after))
+        return own, *((rid, Interval(*req.span(self.start, spec.duration)))
+                      for rid, req in zip(self.resource_ids, spec.requirements, strict=True))
 
 
 def open_intervals(calendar: Calendar, window: Interval, type_id: int | None = None) -> list[Interval]:
     """The calendar's open time inside ``window`` for the type (None: any session), merged, sorted, in UTC."""
     lo, hi = window.utc()
-    timeline = calendar.timeline(type_id, lo, hi)
-    return [Interval(a, b) for a, b in timeline.overlapping(lo, hi)]
+    return [Interval(a, b) for a, b in calendar.timeline(type_id, lo, hi).overlapping(lo, hi)]
 
 
 def find_options(spec: TypeSpec, practitioners: Sequence[Calendar], resources: Mapping[int, Calendar],
@@ -251,6 +247,7 @@ def find_options(spec: TypeSpec, practitioners: Sequence[Calendar], resources: M
     Candidate starts lie on the ``step`` grid of the practitioner's local clock (:00, :05, …) and at the
     start of each session (plus buffer_before) when that is off the grid. Days are walked in order for
     all practitioners together, and the walk stops once n options are found that no later day can beat.
+    ``resources`` holds the calendar of every resource a pool names (a practitioner too, if in a pool).
     """
     if n < 0 or step <= ZERO:
         raise ValueError(f"n must be >= 0 and step positive, got n={n}, step={step}")
@@ -323,8 +320,8 @@ class _Search:
                 timeline.skip_to(lo - before)
                 for a, b in timeline.overlapping(lo - before, hi + after):
                     unaligned = [t + before for t in timeline.sessions_between(a, b)]
-                    stop, s = min(hi, b - after), self._candidate(max(lo, a + before, floor), tz, unaligned)
-                    while s is not None and s <= stop:
+                    stop, s = min(hi, b - after), next_candidate(max(lo, a + before, floor), tz, self.step, unaligned)
+                    while s <= stop:
                         got = self.assign(s, cal.resource_id, (s - before, s + after))
                         if got is None:  # a requirement can never be met again in this window
                             return
@@ -332,7 +329,7 @@ class _Search:
                             yield s, index, Option(s, s + spec.duration, cal.resource_id, got)
                             got = s + TICK
                         floor = got
-                        s = self._candidate(floor, tz, unaligned)
+                        s = next_candidate(floor, tz, self.step, unaligned)
             day += ONE_DAY
             yield wall_to_utc(day, MIDNIGHT, tz), index, None
 
@@ -347,11 +344,6 @@ class _Search:
             hi = min(hi, wall_to_utc(day, prefs.day_end, tz) - self.spec.duration)
         lo, hi = max(lo, self.first), min(hi, self.last)
         return (lo, hi) if lo <= hi else None
-
-    def _candidate(self, t: datetime, tz: ZoneInfo, unaligned: list[datetime]) -> datetime:
-        """The next candidate start at or after ``t``: on the local step grid, or a session's own start."""
-        aligned, i = next_aligned(t, tz, self.step), bisect_left(unaligned, t)
-        return min(aligned, unaligned[i]) if i < len(unaligned) else aligned
 
     def assign(self, s: datetime, practitioner_id: int, own: Span) -> tuple[int, ...] | datetime | None:
         """A resource per requirement for a visit at ``s`` (first in pool order, with backtracking); else the
