@@ -150,3 +150,36 @@ def waitlist_decline(*, actor: Actor, offer: WaitlistOffer) -> WaitlistOffer:
                      patient_id=current.entry.patient_id, organization_id=current.entry.organization_id,
                      detail={"status": "declined"})
     return current
+
+
+def waitlist_offer_session(*, actor: Actor, practitioner: Practitioner, location: Location, start: datetime,
+                           end: datetime) -> list[WaitlistOffer]:
+    """New availability (an extra session): offer its free times to waiting patients, each waiting patient
+    one time, each time to at most OFFERS_PER_FREED_TIME patients, best-ranked first."""
+    from clinicdesk.scheduling.selectors import find_available
+    from clinicdesk.scheduling.services import resource_for_practitioner
+    from clinicdesk.scheduling.slots import Preferences
+
+    resource = resource_for_practitioner(practitioner)
+    types = AppointmentType.objects.filter(
+        pk__in=WaitlistEntry.objects.filter(organization_id=practitioner.organization_id, status=WaitStatus.WAITING)
+        .values("appointment_type_id"))
+    offered: set[int] = set()
+    offers: list[WaitlistOffer] = []
+    with transaction.atomic():
+        for appointment_type in types:
+            choices = find_available(appointment_type=appointment_type, practitioners=[resource], locations=[location],
+                                     prefs=Preferences(earliest=max(start, timezone.now())), n=50,
+                                     horizon=end - start)
+            for choice in (c for c in choices if c.end <= end):
+                entries = [e for e in waitlist_matches(appointment_type=appointment_type, practitioner=practitioner,
+                                                       location=location, start=choice.start) if e.pk not in offered]
+                for entry in entries[:OFFERS_PER_FREED_TIME]:
+                    offered.add(entry.pk)
+                    offers.append(WaitlistOffer.objects.create(
+                        entry=entry, start=choice.start, practitioner=practitioner, location=location,
+                        expires_at=min(timezone.now() + OFFER_VALID, choice.start)))
+                    audit_record(actor=actor, action=Action.CREATE, object_type="WaitlistOffer",
+                                 object_id=offers[-1].pk, patient_id=entry.patient_id,
+                                 organization_id=entry.organization_id, detail={"start": choice.start.isoformat()})
+    return offers

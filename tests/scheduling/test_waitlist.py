@@ -94,3 +94,19 @@ def test_declining_and_expiry(clinic: Clinic, patient: Any, waiting: list[Any], 
         waitlist_accept(actor=SYSTEM, offer=second)
     second.refresh_from_db()
     assert second.status == OfferStatus.EXPIRED
+
+
+def test_an_extra_session_is_offered_to_waiting_patients(clinic: Clinic, waiting: list[Any], monday: date) -> None:
+    from clinicdesk.scheduling.models import AvailabilityException, ExceptionKind
+    from clinicdesk.scheduling.waitlist import waitlist_offer_session
+
+    saturday = monday + timedelta(days=5)
+    session = AvailabilityException.objects.create(
+        organization=clinic.org, resource=clinic.resource, location=clinic.location, kind=ExceptionKind.EXTRA,
+        start=local(saturday, 9), end=local(saturday, 10), reason="Extra Saturday clinic")
+    offers = waitlist_offer_session(actor=SYSTEM, practitioner=clinic.practitioner, location=clinic.location,
+                                    start=session.start, end=session.end)
+    assert len(offers) == 4  # each waiting patient gets one time
+    assert len({o.entry_id for o in offers}) == 4
+    assert all(local(saturday, 9) <= o.start < local(saturday, 10) for o in offers)
+    assert offers[0].entry.patient.family_name == "Bello"  # the highest priority is offered first
