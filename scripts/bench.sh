@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmarks, on SQLite and then on PostgreSQL (a private server started here).
-# Each benchmark loads its 100,000-patient demo practice once and reuses it on later runs.
+# Each benchmark loads its data (100,000 patients; 500,000 appointments) once and reuses it on later runs.
 # Usage: scripts/bench.sh [sqlite] [postgres]   (default: both); extra options via BENCH_ARGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,10 @@ for target in "${targets[@]}"; do
   sqlite)
     echo "== patient search on SQLite"
     env -u DATABASE_URL .venv/bin/python benchmarks/patient_search.py "${args[@]}"
+    echo "== find available on SQLite (loads the 500,000-appointment practice once)"
+    env -u DATABASE_URL .venv/bin/python benchmarks/find_available.py
+    echo "== day view on SQLite"
+    env -u DATABASE_URL .venv/bin/python benchmarks/day_view.py
     ;;
   postgres)
     url=$(scripts/pg-server.sh start)
@@ -20,6 +24,15 @@ for target in "${targets[@]}"; do
       || "${psql[@]}" -q -c "CREATE DATABASE clinicdesk_bench OWNER clinicdesk"
     echo "== patient search on PostgreSQL"
     DATABASE_URL="${url%/clinicdesk}/clinicdesk_bench" .venv/bin/python benchmarks/patient_search.py "${args[@]}"
+    "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname='clinicdesk_bench_sched'" | grep -q 1 \
+      || "${psql[@]}" -q -c "CREATE DATABASE clinicdesk_bench_sched OWNER clinicdesk"
+    sched="${url%/clinicdesk}/clinicdesk_bench_sched"
+    echo "== find available on PostgreSQL"
+    DATABASE_URL="$sched" .venv/bin/python benchmarks/find_available.py
+    echo "== day view on PostgreSQL"
+    DATABASE_URL="$sched" .venv/bin/python benchmarks/day_view.py
+    echo "== booking throughput on PostgreSQL"
+    DATABASE_URL="$sched" .venv/bin/python benchmarks/booking_throughput.py
     ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
   esac

@@ -23,10 +23,12 @@ from clinicdesk.audit.services import Actor, audit_record
 from clinicdesk.demo.coverages import CoverageSpec
 from clinicdesk.demo.people import PatientSpec, duplicate_count, iter_patients
 from clinicdesk.demo.practice import DEMO_PASSWORD, Practice, create_practice
+from clinicdesk.demo.schedule import ScheduleResult, create_schedule
 from clinicdesk.insurance.models import Coverage
 from clinicdesk.patients.models import Patient, SearchToken
 from clinicdesk.patients.services import search_tokens_for
 from clinicdesk.practice.models import Organization
+from clinicdesk.scheduling.models import Appointment, Reservation
 
 BATCH = 2000
 Progress = Callable[[int, int], None]  # (patients loaded so far, patients wanted)
@@ -41,6 +43,7 @@ class DemoResult:
     logins: dict[str, str]  # role -> username
     password: str
     seconds: float
+    schedule: ScheduleResult | None = None
 
 
 def chunks(items: Iterable[PatientSpec], size: int) -> Iterator[list[PatientSpec]]:
@@ -103,7 +106,7 @@ def refresh_statistics() -> None:
     """Give the query planner row counts for the freshly filled tables. Without them SQLite takes the
     organization_id prefix of every index as selective and walks all patients in name order for a
     date-of-birth search (about 100 ms at 100,000 patients instead of under 1 ms)."""
-    tables = [model._meta.db_table for model in (Patient, SearchToken, Coverage)]
+    tables = [model._meta.db_table for model in (Patient, SearchToken, Coverage, Appointment, Reservation)]
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
@@ -116,7 +119,22 @@ def _speed_up_sqlite() -> None:
             cursor.execute("PRAGMA cache_size = -262144")  # KiB, i.e. 256 MB
 
 
-def generate_demo(*, seed: int = 1, patients: int = 2000, progress: Progress | None = None) -> DemoResult:
+def _schedule(practice: Practice, seed: int, appointments: int | None,
+              extra_practitioners: int) -> ScheduleResult | None:
+    """The schedule (see demo/schedule.py); none without patients to book."""
+    org = practice.organization
+    patient_ids = list(Patient.objects.filter(organization=org, status="active").order_by("pk")
+                       .values_list("pk", flat=True))
+    if not patient_ids or appointments == 0:
+        return None
+    locations = {location.name.lower(): location for location in org.locations.order_by("pk")}
+    return create_schedule(rng=random.Random(f"schedule-{seed}"), organization=org, locations=locations,
+                           practitioners=practice.practitioners, patient_ids=patient_ids,
+                           appointments=appointments, extra_practitioners=extra_practitioners)
+
+
+def generate_demo(*, seed: int = 1, patients: int = 2000, progress: Progress | None = None,
+                  appointments: int | None = None, extra_practitioners: int = 0) -> DemoResult:
     """Create the demo practice with ``patients`` synthetic patients; the same seed gives the same practice."""
     started = time.monotonic()
     _speed_up_sqlite()
@@ -125,13 +143,15 @@ def generate_demo(*, seed: int = 1, patients: int = 2000, progress: Progress | N
         org = practice.organization
         loaded, coverages = load_patients(practice, iter_patients(seed=seed, count=patients), total=patients,
                                           progress=progress)
+        schedule = _schedule(practice, seed, appointments, extra_practitioners)
         detail = {"seed": seed, "patients": loaded, "coverages": coverages, "duplicates": duplicate_count(loaded),
                   "practitioners": len(practice.practitioners), "payers": len(practice.payers),
-                  "users": sorted(user.username for user in practice.users.values())}
+                  "users": sorted(user.username for user in practice.users.values()),
+                  "appointments": schedule.appointments if schedule else 0}
         audit_record(actor=Actor.system("cli"), action=Action.CREATE, object_type="DemoPractice",
                      object_id=org.pk, organization_id=org.pk, detail=detail)
     refresh_statistics()
     org.refresh_from_db()
     return DemoResult(organization=org, patients=loaded, coverages=coverages, duplicates=duplicate_count(loaded),
                       logins={role: user.username for role, user in practice.users.items()},
-                      password=DEMO_PASSWORD, seconds=time.monotonic() - started)
+                      password=DEMO_PASSWORD, seconds=time.monotonic() - started, schedule=schedule)

@@ -27,6 +27,9 @@ from clinicdesk.scheduling.slots import (
 _STEPS = (timedelta(days=2), timedelta(days=7), timedelta(days=21), timedelta(days=60), timedelta(days=180))
 
 
+LONGEST_APPOINTMENT = timedelta(hours=12)  # AppointmentType.duration_minutes is at most 720
+
+
 @dataclass(frozen=True)
 class Choice:
     """One bookable option: when, with whom, where, and which resources it would hold."""
@@ -49,20 +52,29 @@ def practitioner_resources(organization_id: int, *, practitioner_ids: Sequence[i
     return list(resources.order_by("practitioner__family_name", "practitioner__given_name", "pk"))
 
 
-def _at_location(spec: TypeSpec, location: Location) -> tuple[TypeSpec, list[int]]:
-    """The type's requirements with each pool narrowed to resources usable at ``location``."""
+def _at_location(spec: TypeSpec, location: Location) -> tuple[TypeSpec, list[int]] | None:
+    """The type's requirements with each pool narrowed to resources usable at ``location``; None when some
+    requirement has no resource there (the type cannot be held at this location)."""
     pool_ids = {rid for req in spec.requirements for rid in req.pool}
+    if not pool_ids:
+        return spec, []
     here = set(Resource.objects.filter(pk__in=pool_ids, active=True)
                .filter(Q(location=location) | Q(location__isnull=True)).values_list("pk", flat=True))
-    requirements = tuple(replace(req, pool=tuple(r for r in req.pool if r in here)) for req in spec.requirements)
+    pools = [tuple(r for r in req.pool if r in here) for req in spec.requirements]
+    if not all(pools):
+        return None
+    requirements = tuple(replace(req, pool=pool) for req, pool in zip(spec.requirements, pools, strict=True))
     return replace(spec, requirements=requirements), sorted(here)
 
 
 def options_at(spec: TypeSpec, practitioners: Sequence[Resource], location: Location, window: Interval,
-               prefs: Preferences, n: int) -> list[Choice]:
-    local_spec, pool_ids = _at_location(spec, location)
+               prefs: Preferences, n: int, busy_cache: dict[int, list[Interval]] | None = None) -> list[Choice]:
+    narrowed = _at_location(spec, location)
+    if narrowed is None:
+        return []
+    local_spec, pool_ids = narrowed
     resources = list(practitioners) + list(Resource.objects.filter(pk__in=pool_ids))
-    cals = calendars(resources, location, window)
+    cals = calendars(resources, location, window, busy_cache, spec.id)
     practitioner_cals = [cals[r.pk] for r in practitioners if cals[r.pk].blocks or cals[r.pk].extra]
     if not practitioner_cals:
         return []
@@ -73,7 +85,10 @@ def options_at(spec: TypeSpec, practitioners: Sequence[Resource], location: Loca
 
 def choice_at(spec: TypeSpec, practitioner: Resource, location: Location, start: datetime) -> Choice | None:
     """The option at exactly ``start`` with this practitioner at this location, or None."""
-    local_spec, pool_ids = _at_location(spec, location)
+    narrowed = _at_location(spec, location)
+    if narrowed is None:
+        return None
+    local_spec, pool_ids = narrowed
     resources = [practitioner, *Resource.objects.filter(pk__in=pool_ids)]
     reach = spec.duration + spec.buffer_before + spec.buffer_after + timedelta(hours=12)
     cals = calendars(resources, location, Interval(start - reach, start + reach))
@@ -97,8 +112,10 @@ def find_available(*, appointment_type: AppointmentType, practitioners: Sequence
         if end <= searched_to:
             break
         window = Interval(searched_to - timedelta(hours=12), end)
+        busy_cache: dict[int, list[Interval]] = {}
         for location in locations:
-            found += [c for c in options_at(spec, practitioners, location, window, prefs, n) if c.start >= searched_to]
+            found += [c for c in options_at(spec, practitioners, location, window, prefs, n, busy_cache)
+                      if c.start >= searched_to]
         searched_to = end
         if len(found) >= n:
             break
@@ -108,7 +125,10 @@ def find_available(*, appointment_type: AppointmentType, practitioners: Sequence
 
 def day_appointments(*, organization_id: int, start: datetime, end: datetime,
                      practitioner_ids: Sequence[int] | None = None) -> QuerySet[Appointment]:
-    qs = (Appointment.objects.filter(organization_id=organization_id, start__lt=end, end__gt=start)
+    # The lower bound on start keeps the index range to the day: without it, "start < end" alone walks the
+    # practice's whole history before that day (an appointment is at most 12 hours long).
+    qs = (Appointment.objects.filter(organization_id=organization_id, start__lt=end, end__gt=start,
+                                     start__gte=start - LONGEST_APPOINTMENT)
           .select_related("patient", "appointment_type", "practitioner", "location"))
     if practitioner_ids is not None:
         qs = qs.filter(practitioner_id__in=practitioner_ids)

@@ -103,7 +103,8 @@ def appointment_book(*, actor: Actor, patient: Patient, appointment_type: Appoin
     if patient.status in (PatientStatus.MERGED, PatientStatus.DECEASED):
         raise ValidationError({"patient": f"This patient's record is {patient.get_status_display().lower()}."})
     resource = resource_for_practitioner(practitioner)
-    choice = choice_at(type_spec(appointment_type), resource, location, start)
+    spec = type_spec(appointment_type)  # read once: the check and the reservations use the same requirements
+    choice = choice_at(spec, resource, location, start)
     if choice is None:
         raise SlotUnavailable(f"{practitioner.display_name} is not available for {appointment_type.name} then.",
                               _next_options(appointment_type, resource, location, start))
@@ -117,7 +118,7 @@ def appointment_book(*, actor: Actor, patient: Patient, appointment_type: Appoin
             Reservation.objects.bulk_create(
                 Reservation(organization_id=appointment.organization_id, appointment=appointment,
                             resource_id=resource_id, start=interval.start, end=interval.end)
-                for resource_id, interval in choice.option.reservations(type_spec(appointment_type)))
+                for resource_id, interval in choice.option.reservations(spec))
             _record(actor, appointment, "", reason)
     except IntegrityError as exc:
         if "reservation_no_overlap" not in str(exc):

@@ -70,7 +70,7 @@ def test_it_builds_the_practice_it_promises(loaded: str) -> None:
     assert (org.timezone, org.mrn_prefix, org.next_mrn) == ("America/New_York", "RB", 10001 + PATIENTS)
     assert org.tax_id and is_valid_npi(org.billing_npi)
     assert Location.objects.filter(organization=org).exclude(line1="").count() == 2
-    assert set(Room.objects.values_list("kind", flat=True)) == {"exam", "procedure", "imaging"}
+    assert set(Room.objects.values_list("kind", flat=True)) == {"exam", "procedure", "imaging", "prep"}  # MRI prep
     assert Department.objects.filter(organization=org).count() >= 4
     assert Practitioner.objects.filter(organization=org).count() == 8
     assert not Practitioner.objects.filter(locations=None).exists()
