@@ -15,7 +15,14 @@ from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, audit_record
 from clinicdesk.practice.models import Room
 from clinicdesk.practice.services import structure_save
-from clinicdesk.scheduling.models import AvailabilityBlock, Resource, ResourceKind, TypeRequirement
+from clinicdesk.scheduling.models import (
+    AvailabilityBlock,
+    AvailabilityException,
+    ExceptionKind,
+    Resource,
+    ResourceKind,
+    TypeRequirement,
+)
 from clinicdesk.staff.models import Practitioner
 
 M = TypeVar("M", bound=models.Model)
@@ -71,7 +78,21 @@ def setup_save(*, actor: Actor, instance: M, fields: dict[str, Any], organizatio
         _check_block(instance, fields)
     if isinstance(instance, TypeRequirement):
         _check_requirement(instance, fields)
-    return structure_save(actor=actor, instance=instance, fields=fields, organization_id=organization_id)
+    saved = structure_save(actor=actor, instance=instance, fields=fields, organization_id=organization_id)
+    if isinstance(saved, AvailabilityException):
+        transaction.on_commit(lambda: _offer_new_session(actor, saved))
+    return saved
+
+
+def _offer_new_session(actor: Actor, session: AvailabilityException) -> None:
+    """New availability for a practitioner: offer its free times to the waitlist (after commit)."""
+    from clinicdesk.scheduling.waitlist import waitlist_offer_session
+
+    resource = session.resource
+    if session.kind != ExceptionKind.EXTRA or resource.practitioner is None or session.location is None:
+        return
+    waitlist_offer_session(actor=actor, practitioner=resource.practitioner, location=session.location,
+                           start=session.start, end=session.end)
 
 
 def setup_delete(*, actor: Actor, instance: models.Model, organization_id: int) -> None:

@@ -170,3 +170,23 @@ def test_exception_in_local_time(manager: User, clinic: Clinic) -> None:
     assert {"end", "location"} <= set(page.context["form"].errors)
     assert client.post(url("exception_delete", off.pk)).status_code == 302
     assert not AvailabilityException.objects.exists()
+
+
+def test_an_extra_session_is_offered_to_the_waitlist(manager: User, clinic: Clinic, patient: Any,
+                                                     django_capture_on_commit_callbacks: Any) -> None:
+    from datetime import date, timedelta
+
+    from clinicdesk.audit.services import Actor
+    from clinicdesk.scheduling.models import WaitlistOffer
+    from clinicdesk.scheduling.waitlist import waitlist_add
+
+    saturday = date.today() + timedelta(days=(5 - date.today().weekday()) % 7 + 7)
+    waitlist_add(actor=Actor.system(), patient=patient, appointment_type=clinic.follow_up,
+                 earliest_date=saturday, latest_date=saturday)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).post(url("exception_new", clinic.resource.pk), {
+            "kind": "extra", "location": clinic.location.pk, "start": f"{saturday.isoformat()}T09:00",
+            "end": f"{saturday.isoformat()}T11:00", "reason": "Extra Saturday clinic"})
+    assert response.status_code == 302
+    offer = WaitlistOffer.objects.get()
+    assert (offer.entry.patient_id, offer.practitioner_id) == (patient.pk, clinic.practitioner.pk)
