@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
@@ -85,8 +86,10 @@ def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id
     now = timezone.now()
     ip = _stored_ip(actor.ip)
     with transaction.atomic():
-        ChainHead.objects.get_or_create(chain=chain)
-        head = ChainHead.objects.select_for_update().get(chain=chain)
+        head = ChainHead.objects.select_for_update().filter(chain=chain).first()
+        if head is None:
+            ChainHead.objects.get_or_create(chain=chain)
+            head = ChainHead.objects.select_for_update().get(chain=chain)
         rows = []
         for entry in entries:
             fields: dict[str, Any] = {
@@ -98,7 +101,32 @@ def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id
                 "via": actor.via, "outcome": entry.outcome, "detail": entry.detail,
             }
             digest = event_hash(head.hash, fields)
-            rows.append(AuditEvent(prev_hash=head.hash, hash=digest, **fields))
+            rows.append({**fields, "prev_hash": head.hash, "hash": digest})
             head.seq, head.hash = head.seq + 1, digest
-        AuditEvent.objects.bulk_create(rows)
-        head.save(update_fields=["seq", "hash"])
+        _insert(rows)
+        ChainHead.objects.filter(pk=head.pk).update(seq=head.seq, hash=head.hash)
+
+
+_COLUMNS = ("chain", "seq", "at", "organization_id", "user_id", "username", "role", "action", "object_type",
+            "object_id", "patient_id", "ip", "via", "outcome", "detail", "prev_hash", "hash")
+
+
+def _insert(rows: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT through the fields' own database adapters. A list screen audits hundreds of
+    patients per page; ``bulk_create`` spent ~60 ms per page building its SQL value by value."""
+    fields = [field for name in _COLUMNS if isinstance(field := AuditEvent._meta.get_field(name), Field)]
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # Only these columns need the database's own form; the rest are plain str/int/None. All rows of one
+    # call share the time and address, so those are adapted once.
+    adapt = {name: f for f, name in zip(fields, _COLUMNS, strict=True) if name in ("at", "ip", "detail")}
+    shared = {name: adapt[name].get_db_prep_save(rows[0][name], connection) for name in ("at", "ip")}
+    values = [[shared[name] if name in shared else
+               adapt["detail"].get_db_prep_save(row[name], connection) if name == "detail" else row[name]
+               for name in _COLUMNS] for row in rows]
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 200):  # stay under SQLite's bound-parameter limit
+            batch = values[start:start + 200]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(batch))}",  # noqa: S608
+                           [v for row in batch for v in row])

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from clinicdesk.practice.models import Location
@@ -23,6 +24,7 @@ from clinicdesk.scheduling.models import (
     Status,
 )
 from clinicdesk.scheduling.slots import Calendar, Interval, open_intervals
+from clinicdesk.staff.models import practitioner_display_name
 
 STEP = timedelta(minutes=15)
 DEFAULT_HOURS = (time(8), time(17))
@@ -163,9 +165,53 @@ def build(columns: list[Column], zone: ZoneInfo) -> Grid:
     return Grid(zone, times, columns, rows, sorted(off, key=lambda a: a.start))
 
 
-def _appointments(organization_id: int, lo: datetime, hi: datetime, **extra: int) -> list[Appointment]:
-    return list(Appointment.objects.filter(organization_id=organization_id, start__lt=hi, end__gt=lo, **extra)
-                .select_related("patient", "appointment_type", "practitioner", "location").order_by("start"))
+# No appointment is longer than this: bounding ``start`` from below lets the (organization, start) index
+# read just the day instead of the practice's whole history before it.
+LONGEST_APPOINTMENT = timedelta(hours=24)
+
+
+@dataclass
+class Named:
+    family_name: str = ""
+    given_name: str = ""
+    code: str = ""
+    name: str = ""
+    display_name: str = ""
+
+
+@dataclass
+class GridAppointment:
+    """What the grid shows of an appointment: read as plain rows, not model instances (a busy day has
+    hundreds, and building full models with their relations was a third of the page's time)."""
+
+    pk: int
+    start: datetime
+    end: datetime
+    status: str
+    patient_id: int
+    practitioner_id: int
+    patient: Named
+    appointment_type: Named
+    practitioner: Named
+
+    def get_status_display(self) -> str:
+        return str(Status(self.status).label)
+
+
+_ROW = ("pk", "start", "end", "status", "patient_id", "practitioner_id", "patient__family_name",
+        "patient__given_name", "appointment_type__code", "appointment_type__name", "practitioner__prefix",
+        "practitioner__given_name", "practitioner__family_name", "practitioner__credentials")
+
+
+def _appointments(organization_id: int, lo: datetime, hi: datetime, **extra: int) -> list[Any]:
+    rows = (Appointment.objects.filter(organization_id=organization_id, start__lt=hi,
+                                       start__gte=lo - LONGEST_APPOINTMENT, end__gt=lo, **extra)
+            .order_by("start").values_list(*_ROW))
+    return [GridAppointment(pk, start, end, status, patient_id, practitioner_id, Named(family, given),
+                            Named(code=code, name=type_name),
+                            Named(display_name=practitioner_display_name(prefix, p_given, p_family, creds)))
+            for (pk, start, end, status, patient_id, practitioner_id, family, given, code, type_name, prefix,
+                 p_given, p_family, creds) in rows]
 
 
 def practitioner_day(location: Location, day: date, resources: Sequence[Resource]) -> Grid:

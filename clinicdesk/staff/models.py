@@ -70,10 +70,13 @@ class Practitioner(models.Model):
 
     @property
     def display_name(self) -> str:
-        name = f"{self.given_name} {self.family_name}"
-        if self.prefix:
-            name = f"{self.prefix} {name}"
-        return f"{name}, {self.credentials}" if self.credentials else name
+        return practitioner_display_name(self.prefix, self.given_name, self.family_name, self.credentials)
+
+
+def practitioner_display_name(prefix: str, given: str, family: str, credentials: str) -> str:
+    """"Dr. Maria Lindqvist, MD" (also used where only the name columns were read)."""
+    name = f"{prefix} {given} {family}" if prefix else f"{given} {family}"
+    return f"{name}, {credentials}" if credentials else name
 
 
 class ApiToken(models.Model):
