@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
@@ -50,17 +50,6 @@ def type_spec(appointment_type: AppointmentType) -> TypeSpec:
     )
 
 
-def _type_ids(through: Any, owner: str, owner_ids: list[int]) -> dict[int, frozenset[int]]:
-    """owner id -> the appointment type ids of its ``types`` (many-to-many through table)."""
-    if not owner_ids:
-        return {}
-    found: dict[int, set[int]] = defaultdict(set)
-    for owner_id, type_id in through.objects.filter(**{f"{owner}__in": owner_ids}).values_list(
-            owner, "appointmenttype_id"):
-        found[owner_id].add(type_id)
-    return {k: frozenset(v) for k, v in found.items()}
-
-
 def _utc(value: datetime | str) -> datetime:
     return (datetime.fromisoformat(value) if isinstance(value, str) else value).replace(tzinfo=UTC)
 
@@ -90,9 +79,100 @@ def _busy(ids: list[int], window: Interval) -> dict[int, list[Interval]]:
     return busy
 
 
+class TemplateLoader:
+    """Reads weekly blocks and exceptions (with their allowed types) as plain rows, once per location and
+    resource set for a whole search: a search walks several growing windows, the templates stay the same.
+    Exceptions are read for ``horizon``, which must cover every window the loader serves."""
+
+    def __init__(self, horizon: Interval) -> None:
+        self.horizon = horizon
+        self._seen: dict[tuple[int, tuple[int, ...]], tuple[Any, Any, Any]] = {}
+
+    def load(self, ids: list[int], location: Location) -> tuple[dict[int, list[WeeklyBlock]],
+                                                                 dict[int, list[Session]], dict[int, list[Interval]]]:
+        key = (location.pk, tuple(sorted(ids)))
+        if key not in self._seen:
+            self._seen[key] = self._read(ids, location)
+        return self._seen[key]
+
+    def _read(self, ids: list[int], location: Location) -> tuple[Any, Any, Any]:
+        # Two plain SQL reads (rows joined to their allowed types): building these as ORM queries cost more
+        # than running them, on every search.
+        blocks: dict[int, list[WeeklyBlock]] = defaultdict(list)
+        extra: dict[int, list[Session]] = defaultdict(list)
+        off: dict[int, list[Interval]] = defaultdict(list)
+        if not ids:
+            return blocks, extra, off
+        marks = ", ".join(["%s"] * len(ids))
+        block_types: dict[int, set[int]] = defaultdict(set)
+        block_rows: dict[int, tuple[Any, ...]] = {}
+        for pk, rid, weekday, start, end, valid_from, valid_to in _rows(
+                BLOCKS_SQL.format(marks=marks), [location.pk, *ids]):
+            block_rows[pk] = (rid, weekday, _time(start), _time(end), _date(valid_from), _date(valid_to))
+        # The allowed types apart (integers only): joined, each block's times came back once per type.
+        for pk, type_id in _rows(BLOCK_TYPES_SQL.format(marks=marks), [location.pk, *ids]):
+            block_types[pk].add(type_id)
+        for pk, (rid, weekday, start, end, valid_from, valid_to) in sorted(block_rows.items()):
+            blocks[rid].append(WeeklyBlock(weekday=weekday, start=start, end=end,
+                                           type_ids=frozenset(block_types.get(pk, ())),
+                                           valid_from=valid_from, valid_to=valid_to))
+        sessions: dict[int, tuple[int, Interval]] = {}
+        session_types: dict[int, set[int]] = defaultdict(set)
+        for pk, rid, kind, location_id, start, end, type_id in _rows(
+                EXCEPTIONS_SQL.format(marks=marks), [*ids, *_instants(self.horizon)]):
+            interval = Interval(_utc(start), _utc(end))
+            if kind == ExceptionKind.OFF:
+                if interval not in off[rid]:
+                    off[rid].append(interval)
+            elif location_id in (None, location.pk):
+                sessions[pk] = (rid, interval)
+                if type_id is not None:
+                    session_types[pk].add(type_id)
+        for pk, (rid, interval) in sorted(sessions.items()):
+            extra[rid].append(Session(interval, frozenset(session_types.get(pk, ()))))
+        return blocks, extra, off
+
+
+# Only table names (from the models) and placeholders go into these; every value is a parameter.
+BLOCKS_SQL = (
+    "SELECT b.id, b.resource_id, b.weekday, b.start_time, b.end_time, b.valid_from, b.valid_to "
+    f"FROM {AvailabilityBlock._meta.db_table} b WHERE b.location_id = %s AND b.resource_id IN ({{marks}})"
+)
+BLOCK_TYPES_SQL = (
+    f"SELECT t.availabilityblock_id, t.appointmenttype_id FROM {AvailabilityBlock.types.through._meta.db_table} t "
+    f"JOIN {AvailabilityBlock._meta.db_table} b ON b.id = t.availabilityblock_id "
+    "WHERE b.location_id = %s AND b.resource_id IN ({marks})"
+)
+EXCEPTIONS_SQL = (
+    'SELECT e.id, e.resource_id, e.kind, e.location_id, e.start, e."end", t.appointmenttype_id '
+    f"FROM {AvailabilityException._meta.db_table} e LEFT JOIN {AvailabilityException.types.through._meta.db_table} t "
+    'ON t.availabilityexception_id = e.id WHERE e.resource_id IN ({marks}) AND e.start < %s AND e."end" > %s'
+)
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _instants(window: Interval) -> list[Any]:
+    """The window's end and start as the database compares them (SQLite keeps UTC text)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    return [adapt(window.end.astimezone(UTC)), adapt(window.start.astimezone(UTC))]
+
+
+def _time(value: Any) -> time:
+    return time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def calendars(resources: Iterable[Resource], location: Location, window: Interval,
               busy_cache: dict[int, list[Interval]] | None = None,
-              type_id: int | None = None) -> dict[int, Calendar]:
+              type_id: int | None = None, loader: TemplateLoader | None = None) -> dict[int, Calendar]:
     """The calendar of each resource at ``location`` over ``window``: its weekly blocks there, extra
     sessions there, time off anywhere, and its reservations anywhere (a person is in one place at a time).
     ``busy_cache`` (resource id -> reservations over this same window) is read and filled when given. With
@@ -101,27 +181,7 @@ def calendars(resources: Iterable[Resource], location: Location, window: Interva
     by_id = {r.pk: r for r in resources}
     ids = list(by_id)
     zone = location_timezone(location)
-    # Plain rows (values_list), not model instances: this runs on every search, for every practitioner.
-    block_rows = list(AvailabilityBlock.objects.filter(resource_id__in=ids, location=location).values_list(
-        "pk", "resource_id", "weekday", "start_time", "end_time", "valid_from", "valid_to"))
-    block_types = _type_ids(AvailabilityBlock.types.through, "availabilityblock_id", [r[0] for r in block_rows])
-    blocks: dict[int, list[WeeklyBlock]] = defaultdict(list)
-    for pk, resource_id, weekday, start_time, end_time, valid_from, valid_to in block_rows:
-        blocks[resource_id].append(WeeklyBlock(
-            weekday=weekday, start=start_time, end=end_time, type_ids=block_types.get(pk, frozenset()),
-            valid_from=valid_from, valid_to=valid_to))
-    extra: dict[int, list[Session]] = defaultdict(list)
-    off: dict[int, list[Interval]] = defaultdict(list)
-    exc_rows = list(AvailabilityException.objects.filter(resource_id__in=ids, start__lt=window.end,
-                                                         end__gt=window.start)
-                    .values_list("pk", "resource_id", "kind", "location_id", "start", "end"))
-    extra_rows = [r for r in exc_rows if r[2] != ExceptionKind.OFF and r[3] in (None, location.pk)]
-    exc_types = _type_ids(AvailabilityException.types.through, "availabilityexception_id", [r[0] for r in extra_rows])
-    for _pk, resource_id, kind, _location_id, start, end in exc_rows:
-        if kind == ExceptionKind.OFF:
-            off[resource_id].append(Interval(start, end))
-    for pk, resource_id, _kind, _location_id, start, end in extra_rows:
-        extra[resource_id].append(Session(Interval(start, end), exc_types.get(pk, frozenset())))
+    blocks, extra, off = (loader or TemplateLoader(window)).load(ids, location)
     # A person with no session here is never open here: their reservations cannot matter.
     always = {rid for rid, r in by_id.items() if r.kind in (ResourceKind.ROOM, ResourceKind.EQUIPMENT)}
     wanted = [rid for rid in ids if (rid in always and not blocks.get(rid))

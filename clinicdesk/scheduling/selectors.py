@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clinicdesk.practice.models import Location
-from clinicdesk.scheduling.calendars import calendars, type_spec
+from clinicdesk.scheduling.calendars import TemplateLoader, calendars, type_spec
 from clinicdesk.scheduling.models import HOLDING, Appointment, AppointmentType, Resource, ResourceKind
 from clinicdesk.scheduling.slots import (
     NO_PREFERENCES,
@@ -24,7 +24,7 @@ from clinicdesk.scheduling.slots import (
 
 # Searched in growing steps, stopping as soon as enough options are found: most searches end in the
 # first few days and never read the reservations of the weeks after.
-_STEPS = (timedelta(days=2), timedelta(days=7), timedelta(days=21), timedelta(days=60), timedelta(days=180))
+_STEPS = (timedelta(days=1), timedelta(days=4), timedelta(days=14), timedelta(days=60), timedelta(days=180))
 
 
 LONGEST_APPOINTMENT = timedelta(hours=12)  # AppointmentType.duration_minutes is at most 720
@@ -68,19 +68,32 @@ def _at_location(spec: TypeSpec, location: Location) -> tuple[TypeSpec, list[int
 
 
 def options_at(spec: TypeSpec, practitioners: Sequence[Resource], location: Location, window: Interval,
-               prefs: Preferences, n: int, busy_cache: dict[int, list[Interval]] | None = None) -> list[Choice]:
-    narrowed = _at_location(spec, location)
+               prefs: Preferences, n: int, busy_cache: dict[int, list[Interval]] | None = None,
+               loader: TemplateLoader | None = None,
+               narrowed: tuple[TypeSpec, list[Resource]] | None = None) -> list[Choice]:
+    """Options at one location within ``window``. A multi-step search passes the same ``loader`` (templates
+    read once) and the ``narrowed`` spec with its pool resources (see ``narrow``) to every step."""
+    narrowed = narrowed or narrow(spec, location)
     if narrowed is None:
         return []
-    local_spec, pool_ids = narrowed
-    resources = list(practitioners) + list(Resource.objects.filter(pk__in=pool_ids))
-    cals = calendars(resources, location, window, busy_cache, spec.id)
+    local_spec, pool = narrowed
+    resources = list(practitioners) + pool
+    cals = calendars(resources, location, window, busy_cache, spec.id, loader)
     practitioner_cals = [cals[r.pk] for r in practitioners if cals[r.pk].blocks or cals[r.pk].extra]
     if not practitioner_cals:
         return []
     by_resource = {r.pk: r.practitioner_id or 0 for r in practitioners}
     return [Choice(o.start, o.end, by_resource[o.practitioner_id], location.pk, o)
             for o in find_options(local_spec, practitioner_cals, cals, window, prefs, n)]
+
+
+def narrow(spec: TypeSpec, location: Location) -> tuple[TypeSpec, list[Resource]] | None:
+    """The type as it can be held at ``location`` and the resources of its pools there (None: it cannot)."""
+    narrowed = _at_location(spec, location)
+    if narrowed is None:
+        return None
+    local_spec, pool_ids = narrowed
+    return local_spec, list(Resource.objects.filter(pk__in=pool_ids))
 
 
 def choice_at(spec: TypeSpec, practitioner: Resource, location: Location, start: datetime) -> Choice | None:
@@ -107,6 +120,8 @@ def find_available(*, appointment_type: AppointmentType, practitioners: Sequence
     prefs = replace(prefs, earliest=begin)
     found: list[Choice] = []
     searched_to = begin
+    loader = TemplateLoader(Interval(begin - timedelta(hours=12), begin + horizon))
+    narrowed = {location.pk: narrow(spec, location) for location in locations}
     for step in _STEPS:
         end = min(begin + step, begin + horizon)
         if end <= searched_to:
@@ -114,7 +129,10 @@ def find_available(*, appointment_type: AppointmentType, practitioners: Sequence
         window = Interval(searched_to - timedelta(hours=12), end)
         busy_cache: dict[int, list[Interval]] = {}
         for location in locations:
-            found += [c for c in options_at(spec, practitioners, location, window, prefs, n, busy_cache)
+            if narrowed[location.pk] is None:
+                continue
+            found += [c for c in options_at(spec, practitioners, location, window, prefs, n, busy_cache, loader,
+                                            narrowed[location.pk])
                       if c.start >= searched_to]
         searched_to = end
         if len(found) >= n:
