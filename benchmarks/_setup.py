@@ -20,3 +20,6 @@ def configure(sqlite_name: str) -> None:
     import django
 
     django.setup()
+    from clinicdesk.runtime import tune_gc
+
+    tune_gc()  # as `clinicdesk serve` does: measure the server's process settings

@@ -24,7 +24,7 @@ from clinicdesk.scheduling.slots import (
 
 # Searched in growing steps, stopping as soon as enough options are found: most searches end in the
 # first few days and never read the reservations of the weeks after.
-_STEPS = (timedelta(days=1), timedelta(days=4), timedelta(days=14), timedelta(days=60), timedelta(days=180))
+_STEPS = (timedelta(days=2), timedelta(days=10), timedelta(days=60), timedelta(days=180))
 
 
 LONGEST_APPOINTMENT = timedelta(hours=12)  # AppointmentType.duration_minutes is at most 720

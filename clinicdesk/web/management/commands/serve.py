@@ -1,29 +1,93 @@
-"""``clinicdesk serve``: the web server (waitress) for the practice, on one machine.
+"""``clinicdesk serve``: the web server (waitress) and a task worker for the practice, on one machine.
 
-The task worker and the HL7 listener join this process group when those capabilities land;
-until then it serves the web application and the APIs.
+The worker is a child process (``clinicdesk worker``), so a task can never stall a web thread; it is restarted if
+it dies and stopped with the server. It runs in its own session, so Ctrl-C reaches only the server, which then sends
+the worker exactly one SIGTERM: the worker finishes the task in hand and exits (a second signal would abort it).
+``--no-worker`` leaves background work to workers run elsewhere.
 """
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+RESTART_DELAY = 5.0
+
+
+class WorkerSupervisor:
+    """Keep one ``clinicdesk worker`` child running until :meth:`stop`."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="worker-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            # Its own session: the terminal's Ctrl-C goes to the server alone; stop() decides how the worker ends.
+            self.process = subprocess.Popen(self.argv, start_new_session=True)  # noqa: S603 - our own interpreter
+            self.process.wait()
+            if self.stopping.wait(RESTART_DELAY):
+                return
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the worker to finish its current task and exit; kill it if it will not."""
+        self.stopping.set()
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def worker_argv(interval: float) -> list[str]:
+    return [sys.executable, "-m", "clinicdesk.cli", "worker", "--no-reload", f"--interval={interval}"]
+
 
 class Command(BaseCommand):
-    help = "Run clinicdesk: web application and APIs."
+    help = "Run clinicdesk: web application, APIs and the background worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--no-worker", action="store_true", help="Do not start a background worker.")
+        parser.add_argument("--worker-interval", type=float, default=1.0,
+                            help="Seconds the worker waits between polls when idle.")
 
-    def handle(self, *args: Any, host: str, port: int, threads: int, **options: Any) -> None:
+    def handle(self, *args: Any, host: str, port: int, threads: int, no_worker: bool, worker_interval: float,
+               **options: Any) -> None:
         from waitress import serve
 
         from clinicdesk.wsgi import application
 
-        self.stdout.write(f"clinicdesk serving on http://{host}:{port}/  (Ctrl-C stops)")
-        serve(application, host=host, port=port, threads=threads, ident="clinicdesk",
-              clear_untrusted_proxy_headers=True)
+        supervisor = None if no_worker else WorkerSupervisor(worker_argv(worker_interval))
+        if supervisor:
+            supervisor.start()
+        # SIGTERM (systemd, docker stop) ends the server like Ctrl-C does, so the finally below stops the worker.
+        signal.signal(signal.SIGTERM, _exit)
+        self.stdout.write(f"clinicdesk serving on http://{host}:{port}/  (Ctrl-C stops)"
+                          + ("" if supervisor else "; no worker"))
+        try:
+            serve(application, host=host, port=port, threads=threads, ident="clinicdesk",
+                  clear_untrusted_proxy_headers=True)
+        finally:
+            if supervisor:
+                supervisor.stop()
