@@ -42,12 +42,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "clinicdesk.practice",
     "clinicdesk.staff",
     "clinicdesk.audit",
     "clinicdesk.patients",
     "clinicdesk.insurance",
     "clinicdesk.scheduling",
+    "clinicdesk.messaging",
     "clinicdesk.fhir",
     "clinicdesk.demo",
     "clinicdesk.web",
@@ -157,6 +160,14 @@ STORAGES = {
 # Card images and uploads: the largest file accepted, in bytes.
 CLINICDESK_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = CLINICDESK_MAX_UPLOAD_BYTES
+
+# Background work: Django's Tasks API (the django-tasks backport) on the database backend, so one practice needs
+# nothing beside its database; `clinicdesk serve` runs a worker, `clinicdesk worker` adds more (safe side by side on
+# PostgreSQL: rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED). Outbound e-mail goes through the SMTP server
+# in CLINICDESK_EMAIL_URL (smtp://user:pass@host:587?starttls=1&from=office@example.org, or smtps://... for implicit
+# TLS); unset, messages stay in the outbox as "not sent", never "sent".
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+CLINICDESK_EMAIL_URL = os.environ.get("CLINICDESK_EMAIL_URL", "")
 
 LOGGING = {
     "version": 1,

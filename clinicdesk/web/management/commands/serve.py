@@ -76,8 +76,10 @@ class Command(BaseCommand):
                **options: Any) -> None:
         from waitress import serve
 
+        from clinicdesk.runtime import tune_gc
         from clinicdesk.wsgi import application
 
+        tune_gc()
         supervisor = None if no_worker else WorkerSupervisor(worker_argv(worker_interval))
         if supervisor:
             supervisor.start()

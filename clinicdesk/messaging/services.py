@@ -1,0 +1,183 @@
+"""Every write to the delivery log.
+
+Delivery is at-least-once, never "at-most-zero-and-claimed-sent": a worker claims a queued message with one
+conditional UPDATE (``queued`` → ``sending``), so two workers never send it at the same time, and only the server's
+acceptance marks it ``sent``. The one gap left is a worker dying after the server accepted the message but before
+``sent`` was written: :func:`message_recover_stuck` re-queues it and it goes out again. Both copies carry the same
+``Message-ID`` (derived from the idempotency key), so receiving servers and mail clients that de-duplicate on it
+(and a person reading the two) see one message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from clinicdesk.audit.models import Outcome
+from clinicdesk.audit.services import Actor, audit_record
+from clinicdesk.messaging import email
+from clinicdesk.messaging.models import Channel, MessageStatus, OutboundMessage
+from clinicdesk.patients.models import Patient
+from clinicdesk.practice.models import Organization
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
+STUCK_AFTER = timedelta(minutes=10)  # far longer than one SMTP conversation with its 30 s timeouts
+LOST_AFTER = timedelta(minutes=5)  # a queued, due message with no task run by then lost its task
+NO_SMS_PROVIDER = "No SMS provider is configured"
+NO_EMAIL_CONSENT = "The patient has not agreed to e-mail"
+NO_SMS_CONSENT = "The patient has not agreed to text messages"
+
+_WORKER = Actor.system(via="worker")
+
+
+def message_queue(*, actor: Actor, organization: Organization, patient: Patient | None, channel: str, to: str,
+                  template: str, subject: str, body: str, idempotency_key: str) -> OutboundMessage:
+    """Put a rendered message in the outbox and have it delivered after commit.
+
+    The same ``idempotency_key`` in one practice returns the message already queued, whatever it says now: a
+    retried request or a re-run reminder job never sends twice."""
+    if channel not in Channel.values:
+        raise ValidationError({"channel": f"unknown channel {channel!r}"})
+    if channel == Channel.EMAIL:
+        validate_email(to)
+    if not idempotency_key:
+        raise ValidationError({"idempotency_key": "required"})
+    if patient is not None and patient.organization_id != organization.pk:
+        raise ValidationError({"patient": "belongs to another practice"})
+    existing = OutboundMessage.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    message = OutboundMessage(organization=organization, patient=patient, channel=channel, to_address=to,
+                              template=template, subject=subject, body=body, idempotency_key=idempotency_key)
+    message.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            message.save()
+            audit_record(actor=actor, action="message.queue", object_type="OutboundMessage", object_id=message.pk,
+                         patient_id=patient.pk if patient else None, organization_id=organization.pk,
+                         detail={"channel": channel, "template": template})
+    except IntegrityError:  # the same key, queued a moment ago by someone else
+        return OutboundMessage.objects.get(organization=organization, idempotency_key=idempotency_key)
+    _enqueue_after_commit(message.pk)
+    return message
+
+
+def message_deliver(message_id: int) -> str:
+    """Deliver one message, if it is queued and due; return its status afterwards. The unit of work of a task."""
+    now = timezone.now()
+    claimed = OutboundMessage.objects.filter(pk=message_id, status=MessageStatus.QUEUED,
+                                             next_attempt_at__lte=now).update(
+        status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now)
+    message = OutboundMessage.objects.select_related("patient").get(pk=message_id)
+    if not claimed:
+        return message.status  # another worker has it, it is done, or its retry is not due yet
+    blocked = _reason_not_to_send(message)
+    if blocked:
+        return _finish(message, MessageStatus.NOT_SENT, reason=blocked)
+    config = email.email_config()  # checked in _reason_not_to_send
+    try:
+        email.send_email(config=config, to=message.to_address, subject=message.subject, body=message.body,
+                         message_id=message_id_header(message, config.from_email))
+    except email.PermanentFailure as exc:
+        return _finish(message, MessageStatus.FAILED, error=str(exc))
+    except email.TemporaryFailure as exc:
+        return _retry_later(message, error=str(exc))
+    return _finish(message, MessageStatus.SENT, provider_id=message_id_header(message, config.from_email))
+
+
+def message_recover_stuck(*, now: datetime | None = None) -> int:
+    """Re-queue messages left in ``sending`` by a worker that died; return how many. See the module docstring for
+    the resulting at-least-once edge."""
+    now = now or timezone.now()
+    stuck = OutboundMessage.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - STUCK_AFTER)
+    out_of_attempts = stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=MessageStatus.FAILED, last_error="The worker stopped while sending, too many times", updated_at=now)
+    requeued = list(stuck.values_list("pk", flat=True))
+    stuck.filter(pk__in=requeued).update(status=MessageStatus.QUEUED, next_attempt_at=now, updated_at=now,
+                                         last_error="The worker stopped while sending; sent again if it had gone")
+    for pk in requeued:
+        _enqueue_after_commit(pk)
+    return out_of_attempts + len(requeued)
+
+
+def message_requeue_lost(*, now: datetime | None = None) -> int:
+    """Give a new task to queued messages long past due (the enqueue after commit never happened, or the task was
+    pruned). A duplicate task is harmless: only one claim can succeed."""
+    now = now or timezone.now()
+    lost = list(OutboundMessage.objects.filter(status=MessageStatus.QUEUED, next_attempt_at__lte=now - LOST_AFTER)
+                .values_list("pk", flat=True)[:1000])
+    OutboundMessage.objects.filter(pk__in=lost, status=MessageStatus.QUEUED).update(next_attempt_at=now)
+    for pk in lost:
+        _enqueue_after_commit(pk)
+    return len(lost)
+
+
+def message_id_header(message: OutboundMessage, from_email: str = "") -> str:
+    """The RFC 5322 Message-ID, the same on every attempt: a hash of practice and idempotency key."""
+    digest = hashlib.sha256(f"{message.organization_id}:{message.idempotency_key}".encode()).hexdigest()[:32]
+    domain = from_email.rpartition("@")[2] or "clinicdesk.invalid"
+    return f"<{digest}@{domain}>"
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes after the n-th failed attempt, at most six hours."""
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+
+
+def _reason_not_to_send(message: OutboundMessage) -> str:
+    patient = message.patient
+    if message.channel == Channel.SMS:
+        return NO_SMS_CONSENT if patient and not patient.consent_sms else NO_SMS_PROVIDER
+    if patient and not patient.consent_email:
+        return NO_EMAIL_CONSENT
+    try:
+        email.email_config()
+    except email.EmailNotConfigured as exc:
+        return str(exc)
+    return ""
+
+
+def _retry_later(message: OutboundMessage, *, error: str) -> str:
+    if message.attempts >= MAX_ATTEMPTS:
+        return _finish(message, MessageStatus.FAILED, error=f"Gave up after {message.attempts} attempts: {error}")
+    now = timezone.now()
+    due = now + backoff(message.attempts)
+    OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.QUEUED, next_attempt_at=due, last_error=error, claimed_at=None, updated_at=now)
+    _enqueue_after_commit(message.pk, run_after=due)
+    return MessageStatus.QUEUED
+
+
+def _finish(message: OutboundMessage, status: str, *, reason: str = "", error: str = "", provider_id: str = "") -> str:
+    now = timezone.now()
+    changes: dict[str, object] = {"status": status, "updated_at": now, "claimed_at": None}
+    if reason:
+        changes["status_reason"] = reason
+    if error:
+        changes["last_error"] = error
+    if status == MessageStatus.SENT:
+        changes.update(sent_at=now, provider_message_id=provider_id, status_reason="")
+    with transaction.atomic():
+        if not OutboundMessage.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(**changes):
+            # Re-queued under us by message_recover_stuck (this worker was far too slow): the row is not ours.
+            return OutboundMessage.objects.get(pk=message.pk).status
+        audit_record(actor=_WORKER, action=f"message.{status}", object_type="OutboundMessage", object_id=message.pk,
+                     patient_id=message.patient_id, organization_id=message.organization_id,
+                     outcome=Outcome.SUCCESS if status == MessageStatus.SENT else Outcome.FAILURE,
+                     detail={"reason": reason or error} if reason or error else {})
+    return status
+
+
+def _enqueue_after_commit(message_id: int, run_after: datetime | None = None) -> None:
+    from clinicdesk.messaging.tasks import deliver_message
+
+    task = deliver_message.using(run_after=run_after) if run_after else deliver_message
+    transaction.on_commit(lambda: task.enqueue(message_id))

@@ -1,0 +1,43 @@
+"""Background tasks: thin wrappers over the services.
+
+The outbox sweep is periodic without cron: every run enqueues the next one ``SWEEP_EVERY`` later (``run_after``),
+and ``clinicdesk serve`` / ``clinicdesk worker`` seed the chain when they start (:func:`sweep_schedule`). A chain
+is kept single: a sweep that finds another sweep already waiting does not add one, so several workers starting
+at once collapse to one chain after a round.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
+
+from clinicdesk.messaging import services
+
+SWEEP_EVERY = timedelta(minutes=1)
+
+
+@task()
+def deliver_message(message_id: int) -> str:
+    return services.message_deliver(message_id)
+
+
+@task()
+def sweep_outbox() -> dict[str, int]:
+    """Re-queue messages a dead worker left in ``sending`` and give lost queued messages a new task."""
+    result = {"recovered": services.message_recover_stuck(), "requeued": services.message_requeue_lost()}
+    sweep_schedule()
+    return result
+
+
+def sweep_schedule() -> None:
+    """Enqueue the next sweep unless one is already waiting."""
+    if isinstance(sweep_outbox.get_backend(), DatabaseBackend):
+        waiting = DBTaskResult.objects.filter(task_path=sweep_outbox.module_path, status=TaskResultStatus.READY)
+        if waiting.exists():
+            return
+    sweep_outbox.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()
