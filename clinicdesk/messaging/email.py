@@ -10,6 +10,7 @@ connections, timeouts) or :class:`PermanentFailure` (5xx replies: the server wil
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -83,10 +84,14 @@ def connection_for(config: EmailConfig) -> EmailBackend:
                         timeout=config.timeout, fail_silently=False)
 
 
-def send_email(*, config: EmailConfig, to: str, subject: str, body: str, message_id: str) -> None:
-    """Hand one message to the server. Returns once the server has accepted it (250 after DATA)."""
+def send_email(*, config: EmailConfig, to: str, subject: str, body: str, message_id: str,
+               attachments: Sequence[tuple[str, bytes, str]] = ()) -> None:
+    """Hand one message to the server. Returns once the server has accepted it (250 after DATA).
+    ``attachments`` are ``(filename, content, mimetype)``."""
     message = EmailMessage(subject=subject, body=body, from_email=config.from_email or settings.DEFAULT_FROM_EMAIL,
                            to=[to], headers={"Message-ID": message_id}, connection=connection_for(config))
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused as exc:

@@ -25,6 +25,8 @@ from clinicdesk.messaging import email
 from clinicdesk.messaging.models import Channel, MessageStatus, OutboundMessage
 from clinicdesk.patients.models import Patient
 from clinicdesk.practice.models import Organization
+from clinicdesk.scheduling.ical import patient_ics
+from clinicdesk.scheduling.models import HOLDING, Appointment, Status
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(minutes=1)
@@ -34,16 +36,22 @@ LOST_AFTER = timedelta(minutes=5)  # a queued, due message with no task run by t
 NO_SMS_PROVIDER = "No SMS provider is configured"
 NO_EMAIL_CONSENT = "The patient has not agreed to e-mail"
 NO_SMS_CONSENT = "The patient has not agreed to text messages"
+APPOINTMENT_CANCELLED = "The appointment was cancelled"
+APPOINTMENT_RESCHEDULED = "The appointment was rescheduled"
+APPOINTMENT_NOT_HOLDING = "The appointment no longer holds its time"
+APPOINTMENT_STARTED = "The appointment has already started"
 
 _WORKER = Actor.system(via="worker")
 
 
 def message_queue(*, actor: Actor, organization: Organization, patient: Patient | None, channel: str, to: str,
-                  template: str, subject: str, body: str, idempotency_key: str) -> OutboundMessage:
+                  template: str, subject: str, body: str, idempotency_key: str,
+                  appointment: Appointment | None = None) -> OutboundMessage:
     """Put a rendered message in the outbox and have it delivered after commit.
 
     The same ``idempotency_key`` in one practice returns the message already queued, whatever it says now: a
-    retried request or a re-run reminder job never sends twice."""
+    retried request or a re-run reminder job never sends twice. A message about an ``appointment`` is not sent
+    once that appointment is cancelled or moved, and an e-mail carries its .ics (built at delivery)."""
     if channel not in Channel.values:
         raise ValidationError({"channel": f"unknown channel {channel!r}"})
     if channel == Channel.EMAIL:
@@ -52,11 +60,14 @@ def message_queue(*, actor: Actor, organization: Organization, patient: Patient 
         raise ValidationError({"idempotency_key": "required"})
     if patient is not None and patient.organization_id != organization.pk:
         raise ValidationError({"patient": "belongs to another practice"})
+    if appointment is not None and appointment.organization_id != organization.pk:
+        raise ValidationError({"appointment": "belongs to another practice"})
     existing = OutboundMessage.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
     message = OutboundMessage(organization=organization, patient=patient, channel=channel, to_address=to,
-                              template=template, subject=subject, body=body, idempotency_key=idempotency_key)
+                              template=template, subject=subject, body=body, idempotency_key=idempotency_key,
+                              appointment=appointment)
     message.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
@@ -76,7 +87,9 @@ def message_deliver(message_id: int) -> str:
     claimed = OutboundMessage.objects.filter(pk=message_id, status=MessageStatus.QUEUED,
                                              next_attempt_at__lte=now).update(
         status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now)
-    message = OutboundMessage.objects.select_related("patient").get(pk=message_id)
+    message = OutboundMessage.objects.select_related(
+        "patient", "appointment__location", "appointment__practitioner", "appointment__appointment_type",
+    ).get(pk=message_id)
     if not claimed:
         return message.status  # another worker has it, it is done, or its retry is not due yet
     blocked = _reason_not_to_send(message)
@@ -85,7 +98,8 @@ def message_deliver(message_id: int) -> str:
     config = email.email_config()  # checked in _reason_not_to_send
     try:
         email.send_email(config=config, to=message.to_address, subject=message.subject, body=message.body,
-                         message_id=message_id_header(message, config.from_email))
+                         message_id=message_id_header(message, config.from_email),
+                         attachments=_attachments(message, now))
     except email.PermanentFailure as exc:
         return _finish(message, MessageStatus.FAILED, error=str(exc))
     except email.TemporaryFailure as exc:
@@ -132,8 +146,22 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
 
 
+def _attachments(message: OutboundMessage, now: datetime) -> list[tuple[str, bytes, str]]:
+    if message.appointment is None:
+        return []
+    return [("appointment.ics", patient_ics(message.appointment, now=now), "text/calendar")]
+
+
 def _reason_not_to_send(message: OutboundMessage) -> str:
     patient = message.patient
+    appointment = message.appointment
+    if appointment is not None:
+        if appointment.status not in HOLDING:
+            return {Status.CANCELLED: APPOINTMENT_CANCELLED,
+                    Status.RESCHEDULED: APPOINTMENT_RESCHEDULED}.get(Status(appointment.status),
+                                                                     APPOINTMENT_NOT_HOLDING)
+        if appointment.start <= timezone.now():
+            return APPOINTMENT_STARTED
     if message.channel == Channel.SMS:
         return NO_SMS_CONSENT if patient and not patient.consent_sms else NO_SMS_PROVIDER
     if patient and not patient.consent_email:

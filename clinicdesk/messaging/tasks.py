@@ -16,7 +16,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from clinicdesk.messaging import services
+from clinicdesk.messaging import reminder_services, services
 
 SWEEP_EVERY = timedelta(minutes=1)
 
@@ -28,9 +28,13 @@ def deliver_message(message_id: int) -> str:
 
 @task()
 def sweep_outbox() -> dict[str, int]:
-    """Re-queue messages a dead worker left in ``sending`` and give lost queued messages a new task."""
-    result = {"recovered": services.message_recover_stuck(), "requeued": services.message_requeue_lost()}
-    sweep_schedule()
+    """Re-queue messages a dead worker left in ``sending``, give lost queued messages a new task, and queue the
+    appointment reminders now due. The next sweep is scheduled whatever happens in this one."""
+    try:
+        result = {"recovered": services.message_recover_stuck(), "requeued": services.message_requeue_lost()}
+        result["reminders"] = reminder_services.reminders_sweep(now=timezone.now()).queued
+    finally:
+        sweep_schedule()
     return result
 
 
