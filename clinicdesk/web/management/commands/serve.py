@@ -1,9 +1,11 @@
-"""``clinicdesk serve``: the web server (waitress) and a task worker for the practice, on one machine.
+"""``clinicdesk serve``: the web server (waitress), a task worker and the HL7 MLLP listener, on one machine.
 
 The worker is a child process (``clinicdesk worker``), so a task can never stall a web thread; it is restarted if
 it dies and stopped with the server. It runs in its own session, so Ctrl-C reaches only the server, which then sends
 the worker exactly one SIGTERM: the worker finishes the task in hand and exits (a second signal would abort it).
-``--no-worker`` leaves background work to workers run elsewhere.
+``--no-worker`` leaves background work to workers run elsewhere. The MLLP listener (``clinicdesk mllp``) is a
+child supervised the same way, on ``--mllp-port`` (2575; 0 turns it off); stopped, it finishes nothing: a message
+it had not acknowledged is simply sent again by the lab, and stored once.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ RESTART_DELAY = 5.0
 
 
 class WorkerSupervisor:
-    """Keep one ``clinicdesk worker`` child running until :meth:`stop`."""
+    """Keep one child (``clinicdesk worker``, ``clinicdesk mllp``) running until :meth:`stop`."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], name: str = "worker") -> None:
         self.argv = argv
         self.process: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="worker-supervisor", daemon=True)
+        self.thread = threading.Thread(target=self._run, name=f"{name}-supervisor", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
@@ -40,7 +42,7 @@ class WorkerSupervisor:
                 return
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Ask the worker to finish its current task and exit; kill it if it will not."""
+        """Ask the child to finish (the worker: its current task) and exit; kill it if it will not."""
         self.stopping.set()
         process = self.process
         if process is None or process.poll() is not None:
@@ -61,8 +63,12 @@ def worker_argv(interval: float) -> list[str]:
     return [sys.executable, "-m", "clinicdesk.cli", "worker", "--no-reload", f"--interval={interval}"]
 
 
+def mllp_argv(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "clinicdesk.cli", "mllp", f"--host={host}", f"--port={port}"]
+
+
 class Command(BaseCommand):
-    help = "Run clinicdesk: web application, APIs and the background worker."
+    help = "Run clinicdesk: web application, APIs, the background worker and the HL7 MLLP listener."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -71,9 +77,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Do not start a background worker.")
         parser.add_argument("--worker-interval", type=float, default=1.0,
                             help="Seconds the worker waits between polls when idle.")
+        parser.add_argument("--mllp-host", default="127.0.0.1")
+        parser.add_argument("--mllp-port", type=int, default=2575, help="HL7 v2 MLLP listener port; 0: none.")
 
     def handle(self, *args: Any, host: str, port: int, threads: int, no_worker: bool, worker_interval: float,
-               **options: Any) -> None:
+               mllp_host: str, mllp_port: int, **options: Any) -> None:
         from waitress import serve
 
         from clinicdesk.runtime import tune_gc
@@ -81,15 +89,18 @@ class Command(BaseCommand):
 
         tune_gc()
         supervisor = None if no_worker else WorkerSupervisor(worker_argv(worker_interval))
-        if supervisor:
-            supervisor.start()
+        listener = WorkerSupervisor(mllp_argv(mllp_host, mllp_port), name="mllp") if mllp_port else None
+        children = [child for child in (supervisor, listener) if child]
+        for child in children:
+            child.start()
         # SIGTERM (systemd, docker stop) ends the server like Ctrl-C does, so the finally below stops the worker.
         signal.signal(signal.SIGTERM, _exit)
         self.stdout.write(f"clinicdesk serving on http://{host}:{port}/  (Ctrl-C stops)"
-                          + ("" if supervisor else "; no worker"))
+                          + ("" if supervisor else "; no worker")
+                          + (f"; HL7 MLLP on {mllp_host}:{mllp_port}" if listener else ""))
         try:
             serve(application, host=host, port=port, threads=threads, ident="clinicdesk",
                   clear_untrusted_proxy_headers=True)
         finally:
-            if supervisor:
-                supervisor.stop()
+            for child in children:
+                child.stop()

@@ -1,0 +1,7 @@
+"""MLLP (HL7 v2's Minimal Lower Layer Protocol): framing and a threaded TCP listener. Transport only: what a
+message means and what to answer is ``clinicdesk.labs.services.hl7_receive``."""
+
+from .framing import END, START, FrameReader, FrameTooLarge, frame
+from .server import MLLPServer
+
+__all__ = ["END", "START", "FrameReader", "FrameTooLarge", "MLLPServer", "frame"]

@@ -1,0 +1,107 @@
+"""Receiving HL7 v2: one message is one unit of work, stored with its outcome before it is acknowledged.
+
+``hl7_receive`` is all a transport (MLLP) calls: it returns the ACK bytes only after the transaction holding the
+raw message, its outcome and the audit event has committed. If it raises (database down), the transport must
+answer nothing, so the sender sends the message again. A message whose (organization, sending application,
+sending facility, MSH-10) is already stored is a resend: it gets the stored ACK again and nothing new is written.
+
+The organization the messages belong to: ``settings.CLINICDESK_HL7_ORGANIZATION`` (an Organization id) when set,
+else the only organization in the database; else none (stored unattributed, still acknowledged).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from clinicdesk.audit.models import Action
+from clinicdesk.audit.models import Outcome as AuditOutcome
+from clinicdesk.audit.services import Actor, audit_record
+from clinicdesk.labs.models import InboundMessage, InboundStatus
+from clinicdesk.practice.models import Organization
+from clinicdesk.protocols.hl7v2.ack import build_ack
+from clinicdesk.protocols.hl7v2.errors import APPLICATION_INTERNAL_ERROR, HL7Error, reject
+from clinicdesk.protocols.hl7v2.header import Header, read_header
+from clinicdesk.protocols.hl7v2.inbound import Outcome, process
+from clinicdesk.protocols.hl7v2.message import decode_msh, salvage_control_id
+
+KEY_MAX = 255  # the model's column width; MSH-3/4 are HD ≤ 227 and MSH-10 ST ≤ 20 in 2.3–2.5.1
+
+
+def hl7_organization_id() -> int | None:
+    configured: int | None = getattr(settings, "CLINICDESK_HL7_ORGANIZATION", None)
+    if configured:
+        return configured
+    ids = list(Organization.objects.values_list("pk", flat=True)[:2])
+    return ids[0] if len(ids) == 1 else None
+
+
+def hl7_receive(*, raw: bytes, peer: str) -> bytes:
+    """Process, store and audit one message in one transaction; the ACK to send back, once committed."""
+    return _store(raw=raw, outcome=process(raw), peer=peer)
+
+
+def hl7_receive_oversize(*, head: bytes, size: int, limit: int, peer: str) -> bytes:
+    """A frame longer than the transport takes: AR, with the first bytes kept as the raw message."""
+    try:
+        header: Header | None = read_header(decode_msh(head))
+    except HL7Error:
+        control_id = salvage_control_id(head)
+        header = Header("", "", "", "", None, "", "", control_id, "", "", "") if control_id else None
+    except Exception:  # a truncated header the codec cannot read at all: answer without it
+        header = None
+    error = reject(f"message too large (more than {limit} bytes; only the first {len(head)} kept)",
+                   APPLICATION_INTERNAL_ERROR)
+    outcome = Outcome(build_ack(header, error), header, None, error)
+    return _store(raw=head, outcome=outcome, peer=peer, detail={"oversize": True, "size_at_least": size})
+
+
+def _store(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object] | None = None) -> bytes:
+    header, error = outcome.header, outcome.error
+    app, facility, control_id = ((h[:KEY_MAX] for h in outcome.key) if outcome.key else ("", "", ""))
+    org_id = hl7_organization_id()
+    ack_code = error.ack_code if error else "AA"
+    with transaction.atomic():
+        if control_id:
+            stored = _stored_ack(org_id, app, facility, control_id)
+            if stored is not None:
+                return stored
+        message = InboundMessage(
+            organization_id=org_id, protocol="hl7v2", sending_application=app, sending_facility=facility,
+            control_id=control_id, version=(header.version if header else "")[:10],
+            message_type=(f"{header.message_type}^{header.trigger_event}".strip("^") if header else "")[:20],
+            raw=raw, peer=peer[:100], ack_code=ack_code, ack_text=str(error) if error else "",
+            ack=outcome.ack_bytes, status=InboundStatus.REJECTED if error else InboundStatus.RECEIVED)
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent twin may have committed since the lookup
+                message.save()
+        except IntegrityError:
+            stored = _stored_ack(org_id, app, facility, control_id) if control_id else None
+            if stored is None:
+                raise
+            return stored
+        audit_record(actor=Actor(user=None, ip=_host(peer), via="hl7", role="system"), action=Action.CREATE,
+                     object_type="InboundMessage", object_id=message.pk, organization_id=org_id,
+                     outcome=AuditOutcome.FAILURE if error else AuditOutcome.SUCCESS,
+                     detail={"message_type": message.message_type, "control_id": control_id,
+                             "sending_application": app, "sending_facility": facility, "ack_code": ack_code,
+                             "peer": message.peer, **(detail or {})})
+    return bytes(message.ack)
+
+
+def _stored_ack(org_id: int | None, app: str, facility: str, control_id: str) -> bytes | None:
+    stored = InboundMessage.objects.filter(sending_application=app, sending_facility=facility, control_id=control_id)
+    stored = stored.filter(organization_id=org_id) if org_id else stored.filter(organization__isnull=True)
+    ack = stored.values_list("ack", flat=True).first()
+    return bytes(ack) if ack is not None else None
+
+
+def _host(peer: str) -> str | None:
+    """The address part of "address:port" (IPv4 or IPv6) for the audit trail; None when it is not an address."""
+    host = peer.rsplit(":", 1)[0].strip("[]") if peer.count(":") else peer
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
