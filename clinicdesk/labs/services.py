@@ -5,6 +5,9 @@ raw message, its outcome and the audit event has committed. If it raises (databa
 answer nothing, so the sender sends the message again. A message whose (organization, sending application,
 sending facility, MSH-10) is already stored is a resend: it gets the stored ACK again and nothing new is written.
 
+An accepted result (ORU) is then filed into charts (``filing.hl7_file``) right after the commit, before the
+ACK is returned; a filing failure is logged and changes neither the stored message nor the ACK.
+
 The organization the messages belong to: ``settings.CLINICDESK_HL7_ORGANIZATION`` (an Organization id) when set,
 else the only organization in the database; else none (stored unattributed, still acknowledged).
 """
@@ -12,6 +15,7 @@ else the only organization in the database; else none (stored unattributed, stil
 from __future__ import annotations
 
 import ipaddress
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,6 +23,7 @@ from django.db import IntegrityError, transaction
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.models import Outcome as AuditOutcome
 from clinicdesk.audit.services import Actor, audit_record
+from clinicdesk.labs.filing import hl7_file_safely
 from clinicdesk.labs.models import InboundMessage, InboundStatus
 from clinicdesk.practice.models import Organization
 from clinicdesk.protocols.hl7v2.ack import build_ack
@@ -88,6 +93,10 @@ def _store(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object]
                      detail={"message_type": message.message_type, "control_id": control_id,
                              "sending_application": app, "sending_facility": facility, "ack_code": ack_code,
                              "peer": message.peer, **(detail or {})})
+        if not error and org_id and message.message_type.startswith("ORU"):
+            # Filed once the message is committed, in its own transaction: a filing failure is logged and
+            # leaves the message received for a retry; the ACK is the one just stored either way.
+            transaction.on_commit(partial(hl7_file_safely, message.pk))
     return bytes(message.ack)
 
 
