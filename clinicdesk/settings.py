@@ -169,6 +169,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CLINICDESK_MAX_UPLOAD_BYTES
 # TLS); unset, messages stay in the outbox as "not sent", never "sent".
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 CLINICDESK_EMAIL_URL = os.environ.get("CLINICDESK_EMAIL_URL", "")
+# SMS provider: webhook+https://host/send?token=... (a generic JSON webhook) or
+# twilio+https://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/2010-04-01?from=+1... ; unset = texts wait, not sent.
+CLINICDESK_SMS_URL = os.environ.get("CLINICDESK_SMS_URL", "")
 # HL7 v2 inbound (`clinicdesk mllp`, or beside `clinicdesk serve`): the id of the Organization received messages
 # belong to; unset (0), the only organization in the database, or none when there are several.
 CLINICDESK_HL7_ORGANIZATION = int(os.environ.get("CLINICDESK_HL7_ORGANIZATION", "0")) or None

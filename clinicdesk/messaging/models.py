@@ -161,3 +161,16 @@ class ReminderStep(models.Model):
             raise ValidationError({"template": "The template is for another channel."})
         if self.template_id and self.policy_id and self.template.organization_id != self.policy.organization_id:
             raise ValidationError({"template": "The template belongs to another practice."})
+
+
+class LinkUse(models.Model):
+    """A reminder's signed link that has been answered. One answer per message: the first confirm, cancel or
+    "new time" uses up every link of that reminder, so a replayed (or forwarded) link is refused."""
+
+    message = models.OneToOneField(OutboundMessage, on_delete=models.CASCADE, related_name="link_use")
+    action = models.CharField(max_length=12)
+    used_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.action} on message {self.message_id} at {self.used_at:%Y-%m-%d %H:%M}"

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clinicdesk.audit.models import Outcome
 from clinicdesk.audit.services import Actor, audit_record
-from clinicdesk.messaging import email
+from clinicdesk.messaging import email, sms
 from clinicdesk.messaging.models import Channel, MessageStatus, OutboundMessage
 from clinicdesk.patients.models import Patient
 from clinicdesk.practice.models import Organization
@@ -33,7 +33,9 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 STUCK_AFTER = timedelta(minutes=10)  # far longer than one SMTP conversation with its 30 s timeouts
 LOST_AFTER = timedelta(minutes=5)  # a queued, due message with no task run by then lost its task
-NO_SMS_PROVIDER = "No SMS provider is configured"
+NO_SMS_PROVIDER = sms.NOT_CONFIGURED
+# Answers to a text the patient sent (HELP): sent whatever their consent, as carriers require.
+REPLY_TEMPLATES = frozenset({"sms.help"})
 NO_EMAIL_CONSENT = "The patient has not agreed to e-mail"
 NO_SMS_CONSENT = "The patient has not agreed to text messages"
 APPOINTMENT_CANCELLED = "The appointment was cancelled"
@@ -95,6 +97,8 @@ def message_deliver(message_id: int) -> str:
     blocked = _reason_not_to_send(message)
     if blocked:
         return _finish(message, MessageStatus.NOT_SENT, reason=blocked)
+    if message.channel == Channel.SMS:
+        return _deliver_sms(message)
     config = email.email_config()  # checked in _reason_not_to_send
     try:
         email.send_email(config=config, to=message.to_address, subject=message.subject, body=message.body,
@@ -105,6 +109,18 @@ def message_deliver(message_id: int) -> str:
     except email.TemporaryFailure as exc:
         return _retry_later(message, error=str(exc))
     return _finish(message, MessageStatus.SENT, provider_id=message_id_header(message, config.from_email))
+
+
+def _deliver_sms(message: OutboundMessage) -> str:
+    config = sms.sms_config()  # checked in _reason_not_to_send
+    try:
+        provider_id = sms.send_sms(config=config, to=message.to_address, body=message.body,
+                                   message_id=message_id_header(message).strip("<>"))
+    except sms.PermanentFailure as exc:
+        return _finish(message, MessageStatus.FAILED, error=str(exc))
+    except sms.TemporaryFailure as exc:
+        return _retry_later(message, error=str(exc))
+    return _finish(message, MessageStatus.SENT, provider_id=provider_id)
 
 
 def message_recover_stuck(*, now: datetime | None = None) -> int:
@@ -163,7 +179,13 @@ def _reason_not_to_send(message: OutboundMessage) -> str:
         if appointment.start <= timezone.now():
             return APPOINTMENT_STARTED
     if message.channel == Channel.SMS:
-        return NO_SMS_CONSENT if patient and not patient.consent_sms else NO_SMS_PROVIDER
+        if patient and not patient.consent_sms and message.template not in REPLY_TEMPLATES:
+            return NO_SMS_CONSENT
+        try:
+            sms.sms_config()
+        except sms.SmsNotConfigured as exc:
+            return str(exc)
+        return ""
     if patient and not patient.consent_email:
         return NO_EMAIL_CONSENT
     try:

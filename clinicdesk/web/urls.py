@@ -18,4 +18,5 @@ urlpatterns = [
     path("schedule/", include("clinicdesk.scheduling.urls")),
     path("payers/", include("clinicdesk.insurance.payer_urls")),
     path("audit/", include("clinicdesk.audit.urls")),
+    path("m/", include("clinicdesk.messaging.urls")),
 ]
