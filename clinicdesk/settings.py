@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "clinicdesk.scheduling",
     "clinicdesk.messaging",
     "clinicdesk.labs",
+    "clinicdesk.inbox",
     "clinicdesk.fhir",
     "clinicdesk.demo",
     "clinicdesk.web",
