@@ -173,6 +173,12 @@ CLINICDESK_EMAIL_URL = os.environ.get("CLINICDESK_EMAIL_URL", "")
 # SMS provider: webhook+https://host/send?token=... (a generic JSON webhook) or
 # twilio+https://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/2010-04-01?from=+1... ; unset = texts wait, not sent.
 CLINICDESK_SMS_URL = os.environ.get("CLINICDESK_SMS_URL", "")
+# Jobs the every-minute sweep also runs (each a function taking no arguments): other apps' periodic work,
+# named here so that messaging imports none of them.
+CLINICDESK_PERIODIC_JOBS = [
+    "clinicdesk.labs.filing.hl7_file_pending",
+    "clinicdesk.inbox.services.inbox_escalate",
+]
 # HL7 v2 inbound (`clinicdesk mllp`, or beside `clinicdesk serve`): the id of the Organization received messages
 # belong to; unset (0), the only organization in the database, or none when there are several.
 CLINICDESK_HL7_ORGANIZATION = int(os.environ.get("CLINICDESK_HL7_ORGANIZATION", "0")) or None

@@ -34,6 +34,7 @@ from clinicdesk.labs.models import (
     ObservationStatus,
     ResultMatch,
 )
+from clinicdesk.labs.notify import result_inbox_item
 from clinicdesk.lib.names import fold
 from clinicdesk.patients.models import Patient, Status
 from clinicdesk.practice.models import Organization
@@ -65,6 +66,8 @@ def hl7_file(*, inbound: InboundMessage) -> list[ResultMatch]:
             return list(locked.matches.order_by("group"))
         matches = [_file_group(organization, locked, group, result.patient, result.orders, result.notes)
                    for group, result in enumerate(parsed.results)]
+        for match in matches:  # each result becomes inbox work in the same transaction: none is orphaned
+            result_inbox_item(organization=organization, match=match)
         locked.status = InboundStatus.PROCESSED
         locked.save(update_fields=["status"])
     inbound.status = InboundStatus.PROCESSED

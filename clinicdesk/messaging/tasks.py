@@ -8,9 +8,12 @@ at once collapse to one chain after a round.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.backend import DatabaseBackend
@@ -19,6 +22,7 @@ from django_tasks_db.models import DBTaskResult
 from clinicdesk.messaging import reminder_services, services
 
 SWEEP_EVERY = timedelta(minutes=1)
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -33,6 +37,13 @@ def sweep_outbox() -> dict[str, int]:
     try:
         result = {"recovered": services.message_recover_stuck(), "requeued": services.message_requeue_lost()}
         result["reminders"] = reminder_services.reminders_sweep(now=timezone.now()).queued
+        for path in settings.CLINICDESK_PERIODIC_JOBS:
+            try:
+                outcome = import_string(path)()
+            except Exception:  # one failing job must not stop the others or the chain
+                logger.exception("periodic job %s failed", path)
+                continue
+            result[path.rsplit(".", 1)[-1]] = outcome if isinstance(outcome, int) else 0
     finally:
         sweep_schedule()
     return result

@@ -1,0 +1,42 @@
+"""Every filed result becomes work in the inbox: nothing from a lab is left orphaned.
+
+A confident match goes to the ordering practitioner (by the practice's routing rules; critical results
+critical and abnormal ones urgent). An uncertain match goes to reconciliation with no patient attached,
+so staff confirm who it belongs to before anyone acts on it.
+"""
+
+from __future__ import annotations
+
+from clinicdesk.audit.services import Actor
+from clinicdesk.inbox.models import InboxItem, Kind, Priority
+from clinicdesk.inbox.services import item_create
+from clinicdesk.labs.models import LabObservation, MatchStatus, ResultMatch
+from clinicdesk.practice.models import Organization
+
+RESULTS = "results"
+RECONCILIATION = "result_reconciliation"
+
+
+def result_inbox_item(*, organization: Organization, match: ResultMatch) -> InboxItem:
+    """The inbox item for one filed result (called inside the filing transaction)."""
+    orders = list(match.orders.select_related("ordering_practitioner").order_by("pk"))
+    observations = list(LabObservation.objects.filter(order__in=orders, superseded_by__isnull=True))
+    critical = any(o.is_critical for o in observations)
+    abnormal = sum(o.is_abnormal for o in observations)
+    tests = ", ".join(dict.fromkeys(o.service_text or o.service_code for o in orders)) or "lab result"
+    summary = f"{len(observations)} result{'s' if len(observations) != 1 else ''}, {abnormal} abnormal"
+    priority = Priority.URGENT if abnormal or critical else Priority.ROUTINE
+    source = f"labs.ResultMatch:{match.pk}"
+    actor = Actor.system(via="hl7")
+    if match.status == MatchStatus.MATCHED and match.candidate is not None:
+        return item_create(actor=actor, organization=organization, kind=Kind.LAB_RESULT, category=RESULTS,
+                           title=f"{'CRITICAL ' if critical else ''}Result: {tests} ({summary})",
+                           patient=match.candidate, priority=priority, critical=critical,
+                           ordering_practitioner=next((o.ordering_practitioner for o in orders
+                                                       if o.ordering_practitioner), None), source=source)
+    who = " ".join(
+        str(match.identity.get(k, "")) for k in ("family", "given", "birth_date")).strip()
+    return item_create(actor=actor, organization=organization, kind=Kind.LAB_RESULT, category=RECONCILIATION,
+                       title=f"Match needed: {tests} for {who or 'an unidentified patient'} ({summary})",
+                       body="; ".join(str(r) for r in match.reasons), priority=priority, critical=critical,
+                       source=source)
