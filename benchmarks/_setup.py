@@ -23,3 +23,21 @@ def configure(sqlite_name: str) -> None:
     from clinicdesk.runtime import tune_gc
 
     tune_gc()  # as `clinicdesk serve` does: measure the server's process settings
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The nearest-rank percentile (p in 0..100)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def database_version() -> str:
+    """"SQLite 3.40.1" or "PostgreSQL 15.18 (…)", for the report's machine line."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("select sqlite_version()")
+            return f"SQLite {cursor.fetchone()[0]}"
+        cursor.execute("show server_version")
+        return f"PostgreSQL {cursor.fetchone()[0]}"

@@ -21,7 +21,7 @@ from collections import defaultdict
 from datetime import time as clock
 from datetime import timedelta
 
-from _setup import configure  # the benchmarks folder is on sys.path
+from _setup import configure, database_version, percentile  # the benchmarks folder is on sys.path
 
 TARGET_P95_MS = 20.0
 PRACTITIONERS = 50
@@ -61,18 +61,6 @@ def ensure_schedule(appointments: int) -> Organization:
     return org
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
-def database_version() -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("select sqlite_version()")
-            return f"SQLite {cursor.fetchone()[0]}"
-        cursor.execute("show server_version")
-        return f"PostgreSQL {cursor.fetchone()[0]}"
 
 
 def describe(org: Organization) -> str:

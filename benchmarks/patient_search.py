@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from _setup import configure  # the benchmarks folder is on sys.path
+from _setup import configure, database_version, percentile  # the benchmarks folder is on sys.path
 
 TARGET_P95_MS = 50.0
 
@@ -156,11 +156,6 @@ def workload(org: Organization, count: int, seed: int = 7) -> list[tuple[str, st
     return queries
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-
 def run(queries: list[tuple[str, str]], search: Callable[[str], int]) -> dict[str, tuple[list[float], list[int]]]:
     for _name, text in queries[:100]:  # warm caches and connections
         search(text)
@@ -208,13 +203,6 @@ def explain(org: Organization, queries: list[tuple[str, str]]) -> None:
             print(f"\n## {name}: {text!r} ({query['time']} s)\n  {query['sql']}\n    {plan}")
 
 
-def database_version() -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("select sqlite_version()")
-            return f"SQLite {cursor.fetchone()[0]}"
-        cursor.execute("show server_version")
-        return f"PostgreSQL {cursor.fetchone()[0]}"
 
 
 def main() -> None:
