@@ -45,8 +45,15 @@ from clinicdesk.staff.models import User
 from clinicdesk.staff.services import token_authenticate
 
 SPECS: dict[str, ResourceSpec] = {spec.type: spec for spec in (
-    patient_api.SPEC, coverage_api.SPEC, practitioner.SPEC, practitioner_role.SPEC, location.SPEC,
-    organization.SPEC, schedule_api.SPEC, slot_api.SPEC, appointment_api.SPEC,
+    patient_api.SPEC,
+    coverage_api.SPEC,
+    practitioner.SPEC,
+    practitioner_role.SPEC,
+    location.SPEC,
+    organization.SPEC,
+    schedule_api.SPEC,
+    slot_api.SPEC,
+    appointment_api.SPEC,
 )}
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "application/json+fhir"})

@@ -34,13 +34,30 @@ _MANAGE = [
 _SCHEDULE_READ = ["scheduling.view_appointment"]
 _SCHEDULE_WRITE = ["scheduling.view_appointment", "scheduling.add_appointment", "scheduling.change_appointment"]
 
+# One list per area. Work: the day-to-day screens; manage: the practice manager's settings screens.
+_INBOX_WORK: list[str] = []
+_INBOX_MANAGE: list[str] = []
+_FRONTDESK_WORK: list[str] = []
+_INTAKE_WORK: list[str] = []
+_INTAKE_MANAGE: list[str] = []
+_MESSAGING_WORK: list[str] = []
+_MESSAGING_MANAGE: list[str] = []
+_DOCUMENTS_WORK: list[str] = []
+_RESULTS_READ: list[str] = []
+
+_MANAGER_ALL = (_PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _PAYER_WRITE + _SCHEDULE_WRITE + _MANAGE
+                + _INBOX_WORK + _INBOX_MANAGE + _FRONTDESK_WORK + _INTAKE_WORK + _INTAKE_MANAGE
+                + _MESSAGING_WORK + _MESSAGING_MANAGE + _DOCUMENTS_WORK + _RESULTS_READ)
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.FRONTDESK: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _SCHEDULE_WRITE,
-    Role.BILLING: _PATIENT_READ + _COVERAGE_WRITE + _PAYER_WRITE + _SCHEDULE_READ,
-    Role.CLINICIAN: _PATIENT_READ + ["patients.change_patient", *_SCHEDULE_READ, "scheduling.change_appointment"],
-    Role.MANAGER: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _PAYER_WRITE + _SCHEDULE_WRITE + _MANAGE,
-    Role.ADMIN: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _PAYER_WRITE + _SCHEDULE_WRITE + _MANAGE
-    + ["staff.use_api"],
+    Role.FRONTDESK: _PATIENT_READ + _PATIENT_WRITE + _COVERAGE_WRITE + _SCHEDULE_WRITE
+    + _INBOX_WORK + _FRONTDESK_WORK + _INTAKE_WORK + _MESSAGING_WORK + _DOCUMENTS_WORK + _RESULTS_READ,
+    Role.BILLING: _PATIENT_READ + _COVERAGE_WRITE + _PAYER_WRITE + _SCHEDULE_READ
+    + _INBOX_WORK + _MESSAGING_WORK + _DOCUMENTS_WORK,
+    Role.CLINICIAN: _PATIENT_READ + ["patients.change_patient", *_SCHEDULE_READ, "scheduling.change_appointment"]
+    + _INBOX_WORK + _INTAKE_WORK + _DOCUMENTS_WORK + _RESULTS_READ,
+    Role.MANAGER: list(_MANAGER_ALL),
+    Role.ADMIN: [*_MANAGER_ALL, "staff.use_api"],
 }
 # Front desk and clinicians reach the FHIR API too (integrations run as a service user).
 for _role in (Role.FRONTDESK, Role.BILLING, Role.CLINICIAN, Role.MANAGER):
