@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from clinicdesk.audit.chain import Break, verify
 from clinicdesk.audit.models import AuditEvent, ChainHead
-from clinicdesk.audit.services import chain_name
+from clinicdesk.audit.services import strand_names
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class AuditFilter:
 
 
 def audit_events(f: AuditFilter) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.filter(chain=chain_name(f.organization_id))
+    events = AuditEvent.objects.filter(chain__in=strand_names(f.organization_id))
     if f.username:
         events = events.filter(username=f.username)
     if f.patient_id:
@@ -34,7 +34,7 @@ def audit_events(f: AuditFilter) -> QuerySet[AuditEvent]:
         events = events.filter(at__gte=f.since)
     if f.until:
         events = events.filter(at__lt=f.until)
-    return events.order_by("-seq")
+    return events.order_by("-at", "-id")
 
 
 def audit_verify_all() -> dict[str, list[Break]]:

@@ -55,7 +55,16 @@ class Entry:
 
 
 def chain_name(organization_id: int | None) -> str:
+    """The organization's first strand; the others are ``<name>/1`` … ``<name>/7`` (see ``_lock_strand``)."""
     return f"org:{organization_id}" if organization_id else "system"
+
+
+STRANDS = 8
+
+
+def strand_names(organization_id: int | None) -> list[str]:
+    base = chain_name(organization_id)
+    return [base, *(f"{base}/{k}" for k in range(1, STRANDS))]
 
 
 def _stored_ip(ip: str | None) -> str | None:
@@ -82,29 +91,64 @@ def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id
     if not entries:
         return
     org_id = organization_id if organization_id is not None else actor.organization_id
-    chain = chain_name(org_id)
     now = timezone.now()
     ip = _stored_ip(actor.ip)
-    with transaction.atomic():
-        head = ChainHead.objects.select_for_update().filter(chain=chain).first()
-        if head is None:
-            ChainHead.objects.get_or_create(chain=chain)
-            head = ChainHead.objects.select_for_update().get(chain=chain)
+    # No savepoint of its own: an audit write that fails must fail the caller's whole transaction anyway,
+    # and a savepoint costs two round trips on every audited write.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        chain, seq, prev_hash = _lock_strand(cursor, org_id)
         rows = []
         for entry in entries:
             fields: dict[str, Any] = {
-                "chain": chain, "seq": head.seq + 1, "at": now, "organization_id": org_id,
+                "chain": chain, "seq": seq + 1, "at": now, "organization_id": org_id,
                 "user_id": actor.user.pk if actor.user else None,
                 "username": actor.user.get_username() if actor.user else actor.role,
                 "role": actor.role, "action": entry.action, "object_type": entry.object_type,
                 "object_id": entry.object_id, "patient_id": entry.patient_id, "ip": ip,
                 "via": actor.via, "outcome": entry.outcome, "detail": entry.detail,
             }
-            digest = event_hash(head.hash, fields)
-            rows.append({**fields, "prev_hash": head.hash, "hash": digest})
-            head.seq, head.hash = head.seq + 1, digest
+            digest = event_hash(prev_hash, fields)
+            rows.append({**fields, "prev_hash": prev_hash, "hash": digest})
+            seq, prev_hash = seq + 1, digest
         _insert(rows)
-        ChainHead.objects.filter(pk=head.pk).update(seq=head.seq, hash=head.hash)
+        cursor.execute(_MOVE_HEAD, [seq, prev_hash, chain])
+
+
+# A strand's head row, locked until the transaction ends. Plain SQL: these run on every audited write.
+_LOCK_HEAD = "SELECT chain, seq, hash FROM audit_chainhead WHERE chain = %s"
+_MOVE_HEAD = "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE chain = %s"
+
+
+def _lock_strand(cursor: Any, organization_id: int | None) -> tuple[str, int, str]:
+    """Lock one of the organization's strands and return its name, last sequence number and hash.
+
+    An organization's events form up to ``STRANDS`` hash chains ("strands"), each verified on its own. A
+    writer takes the first strand no one else holds (PostgreSQL: FOR UPDATE SKIP LOCKED) and keeps it until
+    its transaction ends, so concurrent writers append side by side instead of queueing on one row — with a
+    single chain, every audited write of a busy practice waited for the one before it to commit. Alone, a
+    writer always gets the first strand, so a quiet practice (and SQLite, one writer at a time) has one
+    chain. A strand is created the first time it is needed."""
+    names = strand_names(organization_id)
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT chain, seq, hash FROM audit_chainhead WHERE chain = ANY(%s) "
+                       "ORDER BY chain LIMIT 1 FOR UPDATE SKIP LOCKED", [names])
+        found = cursor.fetchone()
+        if found is None:  # every existing strand is busy (or none exists yet): open the next one
+            cursor.execute("SELECT chain FROM audit_chainhead WHERE chain = ANY(%s)", [names])
+            existing = {row[0] for row in cursor.fetchall()}
+            spare = [name for name in names if name not in existing]
+            name = spare[0] if spare else names[hash(id(cursor)) % len(names)]
+            ChainHead.objects.get_or_create(chain=name)
+            cursor.execute(_LOCK_HEAD + " FOR UPDATE", [name])
+            found = cursor.fetchone()
+    else:  # SQLite: our transactions begin IMMEDIATE, one writer at a time
+        cursor.execute(_LOCK_HEAD, [names[0]])
+        found = cursor.fetchone()
+        if found is None:
+            ChainHead.objects.get_or_create(chain=names[0])
+            cursor.execute(_LOCK_HEAD, [names[0]])
+            found = cursor.fetchone()
+    return str(found[0]), int(found[1]), str(found[2])
 
 
 _COLUMNS = ("chain", "seq", "at", "organization_id", "user_id", "username", "role", "action", "object_type",
@@ -125,6 +169,9 @@ def _insert(rows: list[dict[str, Any]]) -> None:
                adapt["detail"].get_db_prep_save(row[name], connection) if name == "detail" else row[name]
                for name in _COLUMNS] for row in rows]
     placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
     with connection.cursor() as cursor:
-        # executemany of one statement: psycopg pipelines it and parses the SQL once; sqlite3 loops in C.
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)  # noqa: S608
+        if len(values) == 1:  # most writes: a plain execute (psycopg's executemany sets up a pipeline)
+            cursor.execute(sql, values[0])
+        else:  # executemany of one statement: psycopg pipelines it and parses the SQL once; sqlite3 loops in C
+            cursor.executemany(sql, values)

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import TextField
-from django.db.models.functions import Cast
 
 from clinicdesk.practice.models import Location
+from clinicdesk.scheduling import configcache
+from clinicdesk.scheduling.configcache import Memo
 from clinicdesk.scheduling.models import (
     AppointmentType,
     AvailabilityBlock,
@@ -28,11 +28,21 @@ from clinicdesk.scheduling.slots import Calendar, Interval, Requirement, Session
 LONGEST_RESERVATION = timedelta(hours=20)
 
 
-def location_timezone(location: Location) -> str:
-    return location.timezone or location.organization.timezone
+def location_timezone(location: Location, memo: Memo | None = None) -> str:
+    if location.timezone:
+        return location.timezone
+    return configcache.get(memo, ("tz", location.pk), lambda: location.organization.timezone)
 
 
-def type_spec(appointment_type: AppointmentType) -> TypeSpec:
+def type_spec(appointment_type: AppointmentType, memo: Memo | None = None) -> TypeSpec:
+    """The type as the kernel sees it (with ``memo`` from ``configcache.current()``: built once per process
+    and configuration)."""
+    t = appointment_type
+    key = ("spec", t.pk, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes)
+    return configcache.get(memo, key, lambda: _type_spec(t))
+
+
+def _type_spec(appointment_type: AppointmentType) -> TypeSpec:
     requirements = tuple(
         Requirement(
             pool=tuple(sorted(r.pk for r in req.pool.all() if r.active)),
@@ -55,27 +65,24 @@ def _utc(value: datetime | str) -> datetime:
 
 
 def _busy(ids: list[int], window: Interval) -> dict[int, list[Interval]]:
-    """Active reservations reaching into ``window``, per resource. Read with a plain cursor: a search over
-    50 practitioners reads a few thousand rows, and Django's per-value converters cost more than the query."""
+    """Busy time reaching into ``window``, per resource, as disjoint intervals in time order.
+
+    The database merges overlapping and touching reservations itself (gaps and islands with window
+    functions, the same SQL on SQLite and PostgreSQL): a fully booked day comes back as a few spans instead
+    of dozens of rows, and building each interval in Python was most of a search's time. Merging changes
+    nothing for the kernel, which only asks whether a time is busy."""
     busy: dict[int, list[Interval]] = defaultdict(list)
     if not ids:
         return busy
-    query = Reservation.objects.filter(resource_id__in=ids, active=True, start__lt=window.end,
-                                       start__gte=window.start - LONGEST_RESERVATION, end__gt=window.start)
-    if connection.vendor == "sqlite":  # as text: the driver's datetime converter costs ~4 µs a value
-        query = query.annotate(s=Cast("start", TextField()), e=Cast("end", TextField()))
-        sql, params = query.values_list("resource_id", "s", "e").query.sql_with_params()
-    else:
-        sql, params = query.values_list("resource_id", "start", "end").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if connection.vendor == "sqlite":  # UTC, returned naive (or as text without the column's converter)
-        for resource_id, start, end in rows:
-            busy[resource_id].append(Interval(_utc(start), _utc(end)))
-    else:
-        for resource_id, start, end in rows:
-            busy[resource_id].append(Interval(start, end))
+    marks = ", ".join(["%s"] * len(ids))
+    params = [True, *ids, *_instants(Interval(window.start - LONGEST_RESERVATION, window.end)),
+              _instants(window)[1]]
+    sqlite = connection.vendor == "sqlite"
+    for resource_id, start, end in _rows(BUSY_SQL.format(marks=marks), params):
+        # SQLite returns UTC text (MIN/MAX drop the column's type); PostgreSQL aware datetimes.
+        busy[resource_id].append(Interval(_utc(start), _utc(end)) if sqlite else Interval(start, end))
+    for spans in busy.values():
+        spans.sort(key=lambda i: i.start)
     return busy
 
 
@@ -84,18 +91,31 @@ class TemplateLoader:
     resource set for a whole search: a search walks several growing windows, the templates stay the same.
     Exceptions are read for ``horizon``, which must cover every window the loader serves."""
 
-    def __init__(self, horizon: Interval) -> None:
+    def __init__(self, horizon: Interval, memo: Memo | None = None) -> None:
         self.horizon = horizon
+        self.memo = memo
         self._seen: dict[tuple[int, tuple[int, ...]], tuple[Any, Any, Any]] = {}
 
     def load(self, ids: list[int], location: Location) -> tuple[dict[int, list[WeeklyBlock]],
                                                                  dict[int, list[Session]], dict[int, list[Interval]]]:
         key = (location.pk, tuple(sorted(ids)))
         if key not in self._seen:
-            self._seen[key] = self._read(ids, location)
+            self._seen[key] = self._shared(key, ids, location) if self.memo is not None else \
+                self._read(ids, location, self.horizon)
         return self._seen[key]
 
-    def _read(self, ids: list[int], location: Location) -> tuple[Any, Any, Any]:
+    def _shared(self, key: tuple[int, tuple[int, ...]], ids: list[int], location: Location) -> tuple[Any, Any, Any]:
+        """From the process cache: exceptions there cover a year ahead, so most searches reuse them."""
+        assert self.memo is not None
+        held = self.memo.get(("templates", key))
+        if held is None or not (held[0].start <= self.horizon.start and self.horizon.end <= held[0].end):
+            now = datetime.now(UTC)
+            wide = Interval(min(self.horizon.start, now - timedelta(days=2)),
+                            max(self.horizon.end, now + timedelta(days=400)))
+            held = self.memo[("templates", key)] = (wide, self._read(ids, location, wide))
+        return held[1]
+
+    def _read(self, ids: list[int], location: Location, horizon: Interval) -> tuple[Any, Any, Any]:
         # Two plain SQL reads (rows joined to their allowed types): building these as ORM queries cost more
         # than running them, on every search.
         blocks: dict[int, list[WeeklyBlock]] = defaultdict(list)
@@ -119,7 +139,7 @@ class TemplateLoader:
         sessions: dict[int, tuple[int, Interval]] = {}
         session_types: dict[int, set[int]] = defaultdict(set)
         for pk, rid, kind, location_id, start, end, type_id in _rows(
-                EXCEPTIONS_SQL.format(marks=marks), [*ids, *_instants(self.horizon)]):
+                EXCEPTIONS_SQL.format(marks=marks), [*ids, *_instants(horizon)]):
             interval = Interval(_utc(start), _utc(end))
             if kind == ExceptionKind.OFF:
                 if interval not in off[rid]:
@@ -150,6 +170,22 @@ EXCEPTIONS_SQL = (
 )
 
 
+# Each reservation starts an island unless it begins before the latest end of the ones before it
+# (touching counts as overlapping); an island is then one span from its first start to its latest end.
+BUSY_SQL = (
+    "SELECT resource_id, MIN(s), MAX(e) FROM ("
+    " SELECT resource_id, s, e, SUM(brk) OVER (PARTITION BY resource_id ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS g"
+    " FROM ("
+    '  SELECT resource_id, "start" AS s, "end" AS e, CASE WHEN "start" <= MAX("end") OVER ('
+    '   PARTITION BY resource_id ORDER BY "start", "end" ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)'
+    "   THEN 0 ELSE 1 END AS brk"
+    f"  FROM {Reservation._meta.db_table}"
+    '  WHERE active = %s AND resource_id IN ({marks}) AND "start" < %s AND "start" >= %s AND "end" > %s'
+    " ) x"
+    ") y GROUP BY resource_id, g"
+)
+
+
 def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -172,7 +208,8 @@ def _date(value: Any) -> date | None:
 
 def calendars(resources: Iterable[Resource], location: Location, window: Interval,
               busy_cache: dict[int, list[Interval]] | None = None,
-              type_id: int | None = None, loader: TemplateLoader | None = None) -> dict[int, Calendar]:
+              type_id: int | None = None, loader: TemplateLoader | None = None,
+              memo: Memo | None = None) -> dict[int, Calendar]:
     """The calendar of each resource at ``location`` over ``window``: its weekly blocks there, extra
     sessions there, time off anywhere, and its reservations anywhere (a person is in one place at a time).
     ``busy_cache`` (resource id -> reservations over this same window) is read and filled when given. With
@@ -180,8 +217,8 @@ def calendars(resources: Iterable[Resource], location: Location, window: Interva
     are never open for it)."""
     by_id = {r.pk: r for r in resources}
     ids = list(by_id)
-    zone = location_timezone(location)
-    blocks, extra, off = (loader or TemplateLoader(window)).load(ids, location)
+    zone = location_timezone(location, memo if loader is None else loader.memo)
+    blocks, extra, off = (loader or TemplateLoader(window, memo)).load(ids, location)
     # A person with no session here is never open here: their reservations cannot matter.
     always = {rid for rid, r in by_id.items() if r.kind in (ResourceKind.ROOM, ResourceKind.EQUIPMENT)}
     wanted = [rid for rid in ids if (rid in always and not blocks.get(rid))
@@ -195,9 +232,9 @@ def calendars(resources: Iterable[Resource], location: Location, window: Interva
         busy = busy_cache
     return {
         rid: Calendar(
-            resource_id=rid, timezone=zone, blocks=tuple(blocks[rid]), extra=tuple(extra[rid]),
-            off=tuple(off[rid]), busy=tuple(sorted(busy.get(rid, ()), key=lambda i: i.start)),
-            always_open=by_id[rid].kind in (ResourceKind.ROOM, ResourceKind.EQUIPMENT) and not blocks[rid],
+            resource_id=rid, timezone=zone, blocks=tuple(blocks.get(rid, ())), extra=tuple(extra.get(rid, ())),
+            off=tuple(off.get(rid, ())), busy=tuple(busy.get(rid, ())),  # _busy returns them in time order
+            always_open=by_id[rid].kind in (ResourceKind.ROOM, ResourceKind.EQUIPMENT) and not blocks.get(rid),
         )
         for rid in ids
     }

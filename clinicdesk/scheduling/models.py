@@ -325,3 +325,11 @@ class CalendarFeed(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class ConfigStamp(models.Model):
+    """One row (id 1) whose ``value`` database triggers set to a new random number on every write to the
+    scheduling configuration: resources, appointment types and their requirements, weekly blocks,
+    exceptions, locations and practices. ``configcache`` reads it to know whether what it holds is current."""
+
+    value = models.BigIntegerField(default=0)

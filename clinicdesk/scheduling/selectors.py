@@ -10,7 +10,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clinicdesk.practice.models import Location
+from clinicdesk.scheduling import configcache
 from clinicdesk.scheduling.calendars import TemplateLoader, calendars, type_spec
+from clinicdesk.scheduling.configcache import Memo
 from clinicdesk.scheduling.models import HOLDING, Appointment, AppointmentType, Resource, ResourceKind
 from clinicdesk.scheduling.slots import (
     NO_PREFERENCES,
@@ -52,9 +54,13 @@ def practitioner_resources(organization_id: int, *, practitioner_ids: Sequence[i
     return list(resources.order_by("practitioner__family_name", "practitioner__given_name", "pk"))
 
 
-def _at_location(spec: TypeSpec, location: Location) -> tuple[TypeSpec, list[int]] | None:
+def _at_location(spec: TypeSpec, location: Location, memo: Memo | None = None) -> tuple[TypeSpec, list[int]] | None:
     """The type's requirements with each pool narrowed to resources usable at ``location``; None when some
     requirement has no resource there (the type cannot be held at this location)."""
+    return configcache.get(memo, ("at", spec, location.pk), lambda: _narrowed(spec, location))
+
+
+def _narrowed(spec: TypeSpec, location: Location) -> tuple[TypeSpec, list[int]] | None:
     pool_ids = {rid for req in spec.requirements for rid in req.pool}
     if not pool_ids:
         return spec, []
@@ -87,24 +93,31 @@ def options_at(spec: TypeSpec, practitioners: Sequence[Resource], location: Loca
             for o in find_options(local_spec, practitioner_cals, cals, window, prefs, n)]
 
 
-def narrow(spec: TypeSpec, location: Location) -> tuple[TypeSpec, list[Resource]] | None:
+def _resources(ids: list[int], memo: Memo | None) -> list[Resource]:
+    if not ids:
+        return []
+    return list(configcache.get(memo, ("resources", tuple(ids)), lambda: list(Resource.objects.filter(pk__in=ids))))
+
+
+def narrow(spec: TypeSpec, location: Location, memo: Memo | None = None) -> tuple[TypeSpec, list[Resource]] | None:
     """The type as it can be held at ``location`` and the resources of its pools there (None: it cannot)."""
-    narrowed = _at_location(spec, location)
+    narrowed = _at_location(spec, location, memo)
     if narrowed is None:
         return None
     local_spec, pool_ids = narrowed
-    return local_spec, list(Resource.objects.filter(pk__in=pool_ids))
+    return local_spec, _resources(pool_ids, memo)
 
 
-def choice_at(spec: TypeSpec, practitioner: Resource, location: Location, start: datetime) -> Choice | None:
+def choice_at(spec: TypeSpec, practitioner: Resource, location: Location, start: datetime,
+              memo: Memo | None = None) -> Choice | None:
     """The option at exactly ``start`` with this practitioner at this location, or None."""
-    narrowed = _at_location(spec, location)
+    narrowed = _at_location(spec, location, memo)
     if narrowed is None:
         return None
     local_spec, pool_ids = narrowed
-    resources = [practitioner, *Resource.objects.filter(pk__in=pool_ids)]
+    resources = [practitioner, *_resources(pool_ids, memo)]
     reach = spec.duration + spec.buffer_before + spec.buffer_after + timedelta(hours=12)
-    cals = calendars(resources, location, Interval(start - reach, start + reach))
+    cals = calendars(resources, location, Interval(start - reach, start + reach), memo=memo)
     option = option_at(local_spec, cals[practitioner.pk], cals, start)
     if option is None:
         return None
@@ -115,13 +128,14 @@ def find_available(*, appointment_type: AppointmentType, practitioners: Sequence
                    locations: Sequence[Location], prefs: Preferences = NO_PREFERENCES, n: int = 10,
                    horizon: timedelta = timedelta(days=60)) -> list[Choice]:
     """The next ``n`` options for the type across the practitioners and locations, in time order."""
-    spec = type_spec(appointment_type)
+    memo = configcache.current()
+    spec = type_spec(appointment_type, memo)
     begin = max(prefs.earliest or timezone.now(), timezone.now())
     prefs = replace(prefs, earliest=begin)
     found: list[Choice] = []
     searched_to = begin
-    loader = TemplateLoader(Interval(begin - timedelta(hours=12), begin + horizon))
-    narrowed = {location.pk: narrow(spec, location) for location in locations}
+    loader = TemplateLoader(Interval(begin - timedelta(hours=12), begin + horizon), memo)
+    narrowed = {location.pk: narrow(spec, location, memo) for location in locations}
     for step in _STEPS:
         end = min(begin + step, begin + horizon)
         if end <= searched_to:

@@ -16,10 +16,13 @@ from django.utils import timezone
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, audit_record
+from clinicdesk.lib import rows
 from clinicdesk.patients.models import Patient
 from clinicdesk.patients.models import Status as PatientStatus
 from clinicdesk.practice.models import Location
+from clinicdesk.scheduling import configcache
 from clinicdesk.scheduling.calendars import type_spec
+from clinicdesk.scheduling.configcache import Memo
 from clinicdesk.scheduling.models import (
     HOLDING,
     Appointment,
@@ -64,12 +67,15 @@ class SlotTaken(SlotUnavailable):
     """Someone else booked that time a moment ago."""
 
 
-def resource_for_practitioner(practitioner: Practitioner) -> Resource:
-    resource, _ = Resource.objects.get_or_create(
-        practitioner=practitioner,
-        defaults={"organization_id": practitioner.organization_id, "kind": ResourceKind.PRACTITIONER,
-                  "name": practitioner.display_name})
-    return resource
+def resource_for_practitioner(practitioner: Practitioner, memo: Memo | None = None) -> Resource:
+    def find() -> Resource:
+        resource, _ = Resource.objects.get_or_create(
+            practitioner=practitioner,
+            defaults={"organization_id": practitioner.organization_id, "kind": ResourceKind.PRACTITIONER,
+                      "name": practitioner.display_name})
+        return resource
+
+    return configcache.get(memo, ("practitioner", practitioner.pk), find)
 
 
 def _next_options(appointment_type: AppointmentType, practitioner: Resource, location: Location,
@@ -79,8 +85,8 @@ def _next_options(appointment_type: AppointmentType, practitioner: Resource, loc
 
 
 def _record(actor: Actor, appointment: Appointment, from_status: str, note: str = "") -> None:
-    AppointmentChange.objects.create(appointment=appointment, user=actor.user, via=actor.via,
-                                     from_status=from_status, to_status=appointment.status, note=note[:200])
+    rows.insert([AppointmentChange(appointment=appointment, user=actor.user, via=actor.via, from_status=from_status,
+                                   to_status=appointment.status, note=note[:200])], returning_pk=False)
     audit_record(actor=actor, action=Action.CREATE if not from_status else Action.UPDATE,
                  object_type="Appointment", object_id=appointment.pk, patient_id=appointment.patient_id,
                  organization_id=appointment.organization_id,
@@ -102,23 +108,24 @@ def appointment_book(*, actor: Actor, patient: Patient, appointment_type: Appoin
         raise ValidationError("The patient, type, practitioner and location must belong to one practice.")
     if patient.status in (PatientStatus.MERGED, PatientStatus.DECEASED):
         raise ValidationError({"patient": f"This patient's record is {patient.get_status_display().lower()}."})
-    resource = resource_for_practitioner(practitioner)
-    spec = type_spec(appointment_type)  # read once: the check and the reservations use the same requirements
-    choice = choice_at(spec, resource, location, start)
+    memo = configcache.current()
+    resource = resource_for_practitioner(practitioner, memo)
+    spec = type_spec(appointment_type, memo)  # read once: the check and the reservations use the same requirements
+    choice = choice_at(spec, resource, location, start, memo)
     if choice is None:
         raise SlotUnavailable(f"{practitioner.display_name} is not available for {appointment_type.name} then.",
                               _next_options(appointment_type, resource, location, start))
     try:
         with transaction.atomic():
-            appointment = Appointment.objects.create(
+            appointment = Appointment(
                 organization_id=patient.organization_id, patient=patient, practitioner=practitioner,
                 location=location, appointment_type=appointment_type, start=choice.start, end=choice.end,
                 status=status, reason=reason, notes=notes, created_by=actor.user,
                 rescheduled_from=rescheduled_from, series=series)
-            Reservation.objects.bulk_create(
-                Reservation(organization_id=appointment.organization_id, appointment=appointment,
-                            resource_id=resource_id, start=interval.start, end=interval.end)
-                for resource_id, interval in choice.option.reservations(spec))
+            rows.insert([appointment])
+            rows.insert([Reservation(organization_id=appointment.organization_id, appointment=appointment,
+                                     resource_id=resource_id, start=interval.start, end=interval.end)
+                         for resource_id, interval in choice.option.reservations(spec)], returning_pk=False)
             _record(actor, appointment, "", reason)
     except IntegrityError as exc:
         if "reservation_no_overlap" not in str(exc):

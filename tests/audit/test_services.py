@@ -14,7 +14,14 @@ from django.test import RequestFactory
 from clinicdesk.audit.chain import GENESIS
 from clinicdesk.audit.models import Action, AuditEvent, ChainHead, Outcome
 from clinicdesk.audit.selectors import audit_verify_all
-from clinicdesk.audit.services import Actor, Entry, audit_record, audit_record_many, chain_name
+from clinicdesk.audit.services import (
+    Actor,
+    Entry,
+    audit_record,
+    audit_record_many,
+    chain_name,
+    strand_names,
+)
 from clinicdesk.practice.models import Organization
 from clinicdesk.staff.models import User
 from tests.conftest import actor_for
@@ -178,6 +185,53 @@ def test_concurrent_writers_still_get_consecutive_sequence_numbers() -> None:
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(writer, range(4)))
-    events = chain_events(chain_name(org.pk))
-    assert [e.seq for e in events] == list(range(1, 61))
-    assert audit_verify_all()[chain_name(org.pk)] == []
+    strands = {name: chain_events(name) for name in strand_names(org.pk)}
+    used = {name: events for name, events in strands.items() if events}
+    assert sum(len(events) for events in used.values()) == 60
+    assert sorted(e.object_id for events in used.values() for e in events) == sorted(
+        f"{n}-{i}" for n in range(4) for i in range(15))
+    verified = audit_verify_all()
+    for name, events in used.items():  # each strand: consecutive from 1, intact, head at its last event
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        assert verified[name] == []
+    if connection.vendor == "sqlite":  # one writer at a time: one strand
+        assert list(used) == [chain_name(org.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_holding_a_strand_does_not_block_another_writer() -> None:
+    """PostgreSQL: while one transaction holds the first strand, another appends to the second without waiting.
+    SQLite runs one writer at a time: the other waits for the commit and both land in the one strand."""
+    import threading
+
+    org = Organization.objects.create(name="Two Desks")
+    audit_record(actor=Actor.system(via="test"), action=Action.VIEW, object_id="first", organization_id=org.pk)
+    holding, done = threading.Event(), threading.Event()
+
+    def other() -> None:
+        try:
+            holding.wait(10)
+            audit_record(actor=Actor.system(via="test"), action=Action.VIEW, object_id="other",
+                         organization_id=org.pk)
+            done.set()
+        finally:
+            connection.close()
+
+    postgres = connection.vendor == "postgresql"
+    thread = threading.Thread(target=other)
+    thread.start()
+    with transaction.atomic():
+        audit_record(actor=Actor.system(via="test"), action=Action.VIEW, object_id="held", organization_id=org.pk)
+        holding.set()
+        finished_inside = done.wait(10 if postgres else 0.5)
+    thread.join()
+    first, second = (chain_events(name) for name in strand_names(org.pk)[:2])
+    if postgres:
+        assert finished_inside, "the second writer waited for the first to commit"
+        assert [e.object_id for e in first] == ["first", "held"]
+        assert [(e.seq, e.object_id) for e in second] == [(1, "other")]
+    else:
+        assert not finished_inside
+        assert [e.object_id for e in first] == ["first", "held", "other"]
+        assert second == []
+    assert all(not breaks for breaks in audit_verify_all().values())
