@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "clinicdesk.messaging",
     "clinicdesk.labs",
     "clinicdesk.inbox",
+    "clinicdesk.documents",
+    "clinicdesk.intake",
+    "clinicdesk.chartupdates",
+    "clinicdesk.frontdesk",
     "clinicdesk.fhir",
     "clinicdesk.demo",
     "clinicdesk.web",
@@ -169,19 +173,34 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CLINICDESK_MAX_UPLOAD_BYTES
 # in CLINICDESK_EMAIL_URL (smtp://user:pass@host:587?starttls=1&from=office@example.org, or smtps://... for implicit
 # TLS); unset, messages stay in the outbox as "not sent", never "sent".
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# For scale-out, CLINICDESK_TASKS=celery runs the same tasks on Celery workers through Redis
+# (`celery -A clinicdesk.messaging.celery_app worker`; see docs/operations.md).
+CLINICDESK_REDIS_URL = os.environ.get("CLINICDESK_REDIS_URL", "redis://127.0.0.1:6379/0")
+if os.environ.get("CLINICDESK_TASKS", "database").strip().lower() == "celery":
+    TASKS = {"default": {"BACKEND": "clinicdesk.messaging.celery_backend.CeleryBackend", "QUEUES": ["default"]}}
+elif os.environ.get("CLINICDESK_TASKS", "database").strip().lower() not in {"", "database", "db"}:
+    raise ValueError("CLINICDESK_TASKS must be 'database' (the default) or 'celery'")
 CLINICDESK_EMAIL_URL = os.environ.get("CLINICDESK_EMAIL_URL", "")
 # SMS provider: webhook+https://host/send?token=... (a generic JSON webhook) or
 # twilio+https://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/2010-04-01?from=+1... ; unset = texts wait, not sent.
 CLINICDESK_SMS_URL = os.environ.get("CLINICDESK_SMS_URL", "")
+# The address patients reach this server at (e.g. https://desk.example.org): reminders carry absolute signed
+# confirm/cancel/new-time links and waitlist offers an accept link under it; unset, messages go out without links.
+CLINICDESK_PUBLIC_URL = os.environ.get("CLINICDESK_PUBLIC_URL", "").rstrip("/")
 # Jobs the every-minute sweep also runs (each a function taking no arguments): other apps' periodic work,
 # named here so that messaging imports none of them.
 CLINICDESK_PERIODIC_JOBS = [
     "clinicdesk.labs.filing.hl7_file_pending",
     "clinicdesk.inbox.services.inbox_escalate",
+    "clinicdesk.labs.batch.hl7_drop_sweep",
+    "clinicdesk.messaging.waitlist_offers.offers_send_pending",
 ]
 # HL7 v2 inbound (`clinicdesk mllp`, or beside `clinicdesk serve`): the id of the Organization received messages
 # belong to; unset (0), the only organization in the database, or none when there are several.
 CLINICDESK_HL7_ORGANIZATION = int(os.environ.get("CLINICDESK_HL7_ORGANIZATION", "0")) or None
+# A directory HL7 v2 batch files are dropped into (processed every minute: processed/ with a .ack, or failed/ with
+# a .reason beside it); unset, no directory is watched.
+CLINICDESK_HL7_DROP_DIR = os.environ.get("CLINICDESK_HL7_DROP_DIR", "")
 
 LOGGING = {
     "version": 1,

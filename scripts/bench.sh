@@ -15,6 +15,10 @@ for target in "${targets[@]}"; do
     env -u DATABASE_URL .venv/bin/python benchmarks/find_available.py
     echo "== day view on SQLite"
     env -u DATABASE_URL .venv/bin/python benchmarks/day_view.py
+    echo "== reminders: sweep and deliver 10,000 e-mails with 2 workers, on SQLite"
+    env -u DATABASE_URL .venv/bin/python benchmarks/reminders.py
+    echo "== HL7 v2 intake over MLLP (1 and 4 senders) beside python-hl7's bare parse rate, on SQLite"
+    env -u DATABASE_URL .venv/bin/python benchmarks/hl7_intake.py
     ;;
   postgres)
     url=$(scripts/pg-server.sh start)
@@ -33,6 +37,14 @@ for target in "${targets[@]}"; do
     DATABASE_URL="$sched" .venv/bin/python benchmarks/day_view.py
     echo "== booking throughput on PostgreSQL"
     DATABASE_URL="$sched" .venv/bin/python benchmarks/booking_throughput.py
+    "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname='clinicdesk_bench_msg'" | grep -q 1 \
+      || "${psql[@]}" -q -c "CREATE DATABASE clinicdesk_bench_msg OWNER clinicdesk"
+    echo "== reminders: sweep and deliver 10,000 e-mails with 2 workers, on PostgreSQL"
+    DATABASE_URL="${url%/clinicdesk}/clinicdesk_bench_msg" .venv/bin/python benchmarks/reminders.py
+    "${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname='clinicdesk_bench_hl7'" | grep -q 1 \
+      || "${psql[@]}" -q -c "CREATE DATABASE clinicdesk_bench_hl7 OWNER clinicdesk"
+    echo "== HL7 v2 intake over MLLP (1 and 4 senders) beside python-hl7's bare parse rate, on PostgreSQL"
+    DATABASE_URL="${url%/clinicdesk}/clinicdesk_bench_hl7" .venv/bin/python benchmarks/hl7_intake.py
     ;;
   *) echo "unknown target $target" >&2; exit 2 ;;
   esac

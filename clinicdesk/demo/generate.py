@@ -21,6 +21,8 @@ from django.utils import timezone
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, audit_record
 from clinicdesk.demo.coverages import CoverageSpec
+from clinicdesk.demo.inbox import create_inbox
+from clinicdesk.demo.messaging import create_reminders
 from clinicdesk.demo.people import PatientSpec, duplicate_count, iter_patients
 from clinicdesk.demo.practice import DEMO_PASSWORD, Practice, create_practice
 from clinicdesk.demo.schedule import ScheduleResult, create_schedule
@@ -144,6 +146,8 @@ def generate_demo(*, seed: int = 1, patients: int = 2000, progress: Progress | N
         loaded, coverages = load_patients(practice, iter_patients(seed=seed, count=patients), total=patients,
                                           progress=progress)
         schedule = _schedule(practice, seed, appointments, extra_practitioners)
+        create_reminders(org)  # reminder policies switched on (demo/messaging.py)
+        create_inbox(practice)  # pools, routing rules and a few phone messages (demo/inbox.py)
         detail = {"seed": seed, "patients": loaded, "coverages": coverages, "duplicates": duplicate_count(loaded),
                   "practitioners": len(practice.practitioners), "payers": len(practice.payers),
                   "users": sorted(user.username for user in practice.users.values()),

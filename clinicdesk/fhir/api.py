@@ -25,14 +25,20 @@ from ninja.security import HttpBearer
 
 from clinicdesk.fhir import (
     appointment_api,
+    communication,
     coverage_api,
+    diagnostic_report,
     location,
+    observation,
     organization,
     patient_api,
     practitioner,
     practitioner_role,
+    questionnaire,
+    questionnaire_response,
     schedule_api,
     slot_api,
+    task,
 )
 from clinicdesk.fhir.bundle import searchset
 from clinicdesk.fhir.context import Ctx, context_for, require
@@ -54,6 +60,12 @@ SPECS: dict[str, ResourceSpec] = {spec.type: spec for spec in (
     schedule_api.SPEC,
     slot_api.SPEC,
     appointment_api.SPEC,
+    observation.SPEC,
+    diagnostic_report.SPEC,
+    task.SPEC,
+    communication.SPEC,
+    questionnaire.SPEC,
+    questionnaire_response.SPEC,
 )}
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "application/json+fhir"})

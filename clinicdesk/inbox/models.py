@@ -144,6 +144,7 @@ class InboxItem(models.Model):
             models.Index(fields=["organization", "status", "assigned_pool"], name="inbox_item_pool"),
             models.Index(fields=["status", "escalate_at"], name="inbox_item_escalate"),
         ]
+        permissions = [("view_all_inboxitem", "Can see every item of the practice, in every pool")]
 
     def __str__(self) -> str:
         return self.title
@@ -158,3 +159,41 @@ class InboxComment(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+def attachment_upload_to(instance: InboxAttachment, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    # The stored name carries no patient name; the name the user sees is kept in the row, not the path.
+    stamp = timezone.now()
+    return f"org{instance.item.organization_id}/inbox/{stamp:%Y/%m}/i{instance.item_id}-{stamp:%d%H%M%S%f}.{ext}"
+
+
+class InboxAttachment(models.Model):
+    """A file on an item, stored through Django storage and served only through an audited view."""
+
+    item = models.ForeignKey(InboxItem, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_upload_to)
+    name = models.CharField(max_length=120, help_text="The file name as uploaded, for display only.")
+    content_type = models.CharField(max_length=60, help_text="Detected from the bytes, never from the client.")
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PhoneMessage(models.Model):
+    """The call details of a phone-message item: who called, and how and when to call back."""
+
+    item = models.OneToOneField(InboxItem, on_delete=models.PROTECT, related_name="phone_message")
+    caller_name = models.CharField(max_length=120, blank=True)
+    callback_number = models.CharField(max_length=20, blank=True, help_text="E.164.")
+    best_time = models.CharField(max_length=80, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.caller_name} {self.callback_number}".strip()

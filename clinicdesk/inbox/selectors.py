@@ -38,3 +38,47 @@ def inbox_counts(user: User) -> dict[str, int]:
         urgent=Count("pk", filter=Q(priority__in=[Priority.URGENT, Priority.CRITICAL])),
         escalated=Count("pk", filter=Q(flagged_escalated=True)))
     return {key: int(value or 0) for key, value in totals.items()}
+
+
+def can_see_all(user: User) -> bool:
+    return user.has_perm("inbox.view_all_inboxitem")
+
+
+def item_for_user(user: User, item_id: int) -> InboxItem | None:
+    """One item the user may open: theirs, their pools', one they created, or any in the practice for managers."""
+    if user.organization_id is None:
+        return None
+    items = InboxItem.objects.filter(pk=item_id, organization_id=user.organization_id).select_related(
+        "patient", "assigned_user", "assigned_pool", "routing_rule", "created_by", "location")
+    if not can_see_all(user):
+        items = items.filter(_mine(user) | Q(created_by=user))
+    return items.first()
+
+
+def user_pools(user: User) -> QuerySet[Pool]:
+    """The pools the user works in; every pool of the practice for managers."""
+    if user.organization_id is None:
+        return Pool.objects.none()
+    pools = Pool.objects.filter(organization_id=user.organization_id)
+    return pools if can_see_all(user) else pools.filter(members=user)
+
+
+def view_counts(user: User) -> dict[str, int]:
+    """Open items per view: "mine", "all" (managers) and "pool:<key>" for each pool the user sees."""
+    if user.organization_id is None:
+        return {}
+    open_items = InboxItem.objects.filter(organization_id=user.organization_id).exclude(status=ItemStatus.DONE)
+    counts = {"mine": open_items.filter(_mine(user)).count()}
+    if can_see_all(user):
+        counts["all"] = open_items.count()
+    grouped = (open_items.filter(assigned_pool__in=user_pools(user)).values("assigned_pool__key")
+               .annotate(n=Count("pk")).order_by())
+    by_pool = {row["assigned_pool__key"]: row["n"] for row in grouped}
+    for key in user_pools(user).values_list("key", flat=True):
+        counts[f"pool:{key}"] = int(by_pool.get(key, 0))
+    return counts
+
+
+def open_count(user: User) -> int:
+    """The number on the navigation badge: open items assigned to the user or their pools."""
+    return _open_for(user).exclude(status=ItemStatus.DONE).count()

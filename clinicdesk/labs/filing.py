@@ -47,50 +47,58 @@ from clinicdesk.staff.models import Practitioner
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(user=None, via="hl7", role="system")
+FiledOrder = tuple[LabOrder, list[LabObservation]]
 _NUMERIC_LIMIT = Decimal(10) ** 15  # value_numeric holds 16 integer digits
 
 
-def hl7_file(*, inbound: InboundMessage) -> list[ResultMatch]:
+def hl7_file(*, inbound: InboundMessage, parsed: ResultMessage | None = None) -> list[ResultMatch]:
     """File an accepted ORU message; the matches made (none for a message that is not a filable result).
 
+    ``parsed``: the message as the receiving path already parsed it (else the stored raw bytes are parsed again).
     Raises on a database error, leaving the message ``received`` for a retry."""
     if inbound.status != InboundStatus.RECEIVED or inbound.organization_id is None:
         return list(inbound.matches.order_by("group"))
-    parsed = parse(bytes(inbound.raw))
-    if not isinstance(parsed, ResultMessage):
-        return []
+    if parsed is None:
+        reparsed = parse(bytes(inbound.raw))
+        if not isinstance(reparsed, ResultMessage):
+            return []
+        parsed = reparsed
     organization = Organization.objects.get(pk=inbound.organization_id)
     with transaction.atomic():
-        locked = InboundMessage.objects.select_for_update().get(pk=inbound.pk)
-        if locked.status != InboundStatus.RECEIVED:  # filed meanwhile by another worker
-            return list(locked.matches.order_by("group"))
-        matches = [_file_group(organization, locked, group, result.patient, result.orders, result.notes)
-                   for group, result in enumerate(parsed.results)]
-        for match in matches:  # each result becomes inbox work in the same transaction: none is orphaned
-            result_inbox_item(organization=organization, match=match)
-        locked.status = InboundStatus.PROCESSED
-        locked.save(update_fields=["status"])
+        # The claim: one conditional UPDATE (it takes the row lock) instead of SELECT ... FOR UPDATE + UPDATE.
+        # Rolled back with everything else if filing fails, so the message stays received.
+        claimed = InboundMessage.objects.filter(pk=inbound.pk, status=InboundStatus.RECEIVED).update(
+            status=InboundStatus.PROCESSED)
+        if not claimed:  # filed meanwhile by another worker
+            return list(inbound.matches.order_by("group"))
+        filed = [_file_group(organization, inbound, group, result.patient, result.orders, result.notes)
+                 for group, result in enumerate(parsed.results)]
+        for match, orders in filed:  # each result becomes inbox work in the same transaction: none is orphaned
+            result_inbox_item(organization=organization, match=match, orders=orders)
     inbound.status = InboundStatus.PROCESSED
-    return matches
+    return [match for match, _ in filed]
 
 
-def hl7_file_safely(inbound_id: int) -> None:
+def hl7_file_safely(inbound_id: int, parsed: ResultMessage | None = None, *,
+                    inbound: InboundMessage | None = None) -> None:
     """``hl7_file`` for the receiving path: a failure is logged and the message stays ``received``."""
     try:
-        inbound = InboundMessage.objects.get(pk=inbound_id)
-        hl7_file(inbound=inbound)
+        hl7_file(inbound=inbound or InboundMessage.objects.get(pk=inbound_id), parsed=parsed)
     except Exception:
         log.exception("filing inbound message %s failed; it stays received for a retry", inbound_id)
 
 
 def hl7_file_pending(*, limit: int = 500) -> int:
-    """File the accepted messages still waiting (after a failure); how many were tried."""
-    ids = list(InboundMessage.objects.filter(status=InboundStatus.RECEIVED, ack_code="AA",
-                                             organization__isnull=False, message_type__startswith="ORU")
-               .order_by("pk").values_list("pk", flat=True)[:limit])
-    for pk in ids:
-        hl7_file_safely(pk)
-    return len(ids)
+    """File the accepted messages (results and demographics) still waiting (after a failure); how many were tried."""
+    from clinicdesk.labs.demographics import hl7_demographics_safely  # it builds on this module
+
+    rows = list(InboundMessage.objects.filter(Q(message_type__startswith="ORU") | Q(message_type__startswith="ADT"),
+                                              status=InboundStatus.RECEIVED, ack_code="AA",
+                                              organization__isnull=False)
+                .order_by("pk").values_list("pk", "message_type")[:limit])
+    for pk, message_type in rows:
+        (hl7_demographics_safely if message_type.startswith("ADT") else hl7_file_safely)(pk)
+    return len(rows)
 
 
 def results_to_reconcile(*, organization_id: int) -> QuerySet[ResultMatch]:
@@ -117,6 +125,11 @@ def match_confirm(*, actor: Actor, match: ResultMatch, patient: Patient) -> Resu
                      patient_id=patient.pk, organization_id=match.organization_id,
                      detail={"decision": "confirmed", "orders": [o.pk for o in orders],
                              "inbound": match.inbound_id})
+        if "changes" in match.identity:  # demographics (ADT): now that staff know whose they are, propose them
+            from clinicdesk.labs.demographics import proposals_for
+
+            proposals_for(actor=actor, patient=patient, changes=match.identity["changes"],
+                          reference=str(match.identity.get("reference", "")))
     return match
 
 
@@ -163,7 +176,7 @@ def candidates_for(organization: Organization, identity: Identity) -> list[Candi
 
 
 def _file_group(organization: Organization, inbound: InboundMessage, group: int, pid: PID,
-                orders: tuple[Order, ...], notes: tuple[str, ...]) -> ResultMatch:
+                orders: tuple[Order, ...], notes: tuple[str, ...]) -> tuple[ResultMatch, list[FiledOrder]]:
     identity = identity_of(pid)
     assessment: Assessment = assess(identity, candidates_for(organization, identity),
                                     mrn_prefix=organization.mrn_prefix)
@@ -179,16 +192,17 @@ def _file_group(organization: Organization, inbound: InboundMessage, group: int,
     patient_id = assessment.candidate_id if confident else None
     zone = organization.tz
     filed = [_file_order(organization, inbound, match, patient_id, order, zone) for order in orders]
-    critical = sum(o.is_critical for order in filed for o in order.observations.all())
+    critical = sum(o.is_critical for _, observations in filed for o in observations)
     audit_record(actor=SYSTEM, action=Action.CREATE, object_type="ResultMatch", object_id=match.pk,
                  patient_id=patient_id, organization_id=organization.pk,
                  detail={"inbound": inbound.pk, "status": match.status, "score": str(match.score),
-                         "orders": [o.pk for o in filed], "critical": critical})
-    return match
+                         "orders": [o.pk for o, _ in filed], "critical": critical})
+    return match, filed
 
 
 def _file_order(organization: Organization, inbound: InboundMessage, match: ResultMatch, patient_id: int | None,
-                order: Order, zone: ZoneInfo) -> LabOrder:
+                order: Order, zone: ZoneInfo) -> FiledOrder:
+    """The order and its observations, inserted in one statement each (the observations in bulk)."""
     provider = order.ordering_provider
     row = LabOrder.objects.create(
         organization=organization, patient_id=patient_id, inbound=inbound, match=match, set_id=order.set_id[:10],
@@ -197,28 +211,33 @@ def _file_order(organization: Organization, inbound: InboundMessage, match: Resu
         service_system=order.service.system[:50], ordering_practitioner=_practitioner(organization, provider),
         ordering_provider_text=_provider_text(provider)[:255], observed_at=_when(order.observed_at, zone),
         reported_at=_when(order.reported_at, zone), status=order.result_status[:1], notes="\n".join(order.notes))
-    for obs in order.observations:
-        observation = LabObservation.objects.create(
-            order=row, set_id=obs.set_id[:10], sub_id=obs.sub_id[:20], code=obs.code.code[:100],
-            text=obs.code.text[:255], system=obs.code.system[:50], value_type=obs.value_type[:3],
-            value_text=_text(obs), value_numeric=_numeric(obs), units=_units(obs.units)[:60],
-            reference_range=obs.reference_range[:100], abnormal_flags="~".join(obs.abnormal_flags)[:50],
-            status=obs.status, observed_at=_when(obs.observed_at, zone), notes="\n".join(obs.notes))
+    observations = LabObservation.objects.bulk_create([LabObservation(
+        order=row, set_id=obs.set_id[:10], sub_id=obs.sub_id[:20], code=obs.code.code[:100],
+        text=obs.code.text[:255], system=obs.code.system[:50], value_type=obs.value_type[:3],
+        value_text=_text(obs), value_numeric=_numeric(obs), units=_units(obs.units)[:60],
+        reference_range=obs.reference_range[:100], abnormal_flags="~".join(obs.abnormal_flags)[:50],
+        status=obs.status, observed_at=_when(obs.observed_at, zone), notes="\n".join(obs.notes))
+        for obs in order.observations])
+    for obs, observation in zip(order.observations, observations, strict=True):
         for number, value in enumerate(v for v in obs.values if isinstance(v, Encapsulated)):
             _store_report(row, observation if number == 0 else None, value)
     if patient_id is not None:
-        _supersede(row)
-    return row
+        _supersede(row, [o for o in observations if o.status == ObservationStatus.CORRECTED])
+    return row, observations
 
 
-def _supersede(order: LabOrder) -> None:
-    """Corrected results of ``order`` supersede the patient's earlier results for the same order and code."""
+def _supersede(order: LabOrder, corrections: list[LabObservation] | None = None) -> None:
+    """Corrected results of ``order`` supersede the patient's earlier results for the same order and code.
+
+    ``corrections``: its corrected observations when the caller has them (else they are read)."""
     key = Q(filler_number=order.filler_number) if order.filler_number else Q(placer_number=order.placer_number)
     if not (order.filler_number or order.placer_number) or order.patient_id is None:
         return
+    if corrections is None:
+        corrections = list(order.observations.filter(status=ObservationStatus.CORRECTED))
     earlier_orders = LabOrder.objects.filter(key, organization_id=order.organization_id,
                                              patient_id=order.patient_id, pk__lt=order.pk)
-    for corrected in order.observations.filter(status=ObservationStatus.CORRECTED):
+    for corrected in corrections:
         (LabObservation.objects.filter(order__in=earlier_orders, code=corrected.code, system=corrected.system,
                                        sub_id=corrected.sub_id, superseded_by__isnull=True)
          .update(superseded_by=corrected))

@@ -10,20 +10,26 @@ from __future__ import annotations
 from clinicdesk.audit.services import Actor
 from clinicdesk.inbox.models import InboxItem, Kind, Priority
 from clinicdesk.inbox.services import item_create
-from clinicdesk.labs.models import LabObservation, MatchStatus, ResultMatch
+from clinicdesk.labs.models import LabObservation, LabOrder, MatchStatus, ResultMatch
 from clinicdesk.practice.models import Organization
 
 RESULTS = "results"
 RECONCILIATION = "result_reconciliation"
 
 
-def result_inbox_item(*, organization: Organization, match: ResultMatch) -> InboxItem:
-    """The inbox item for one filed result (called inside the filing transaction)."""
-    orders = list(match.orders.select_related("ordering_practitioner").order_by("pk"))
-    observations = list(LabObservation.objects.filter(order__in=orders, superseded_by__isnull=True))
+def result_inbox_item(*, organization: Organization, match: ResultMatch,
+                      orders: list[tuple[LabOrder, list[LabObservation]]] | None = None) -> InboxItem:
+    """The inbox item for one filed result (called inside the filing transaction).
+
+    ``orders``: the orders just filed with their observations, when the caller has them (else they are read)."""
+    if orders is None:
+        rows = list(match.orders.select_related("ordering_practitioner").order_by("pk"))
+        orders = [(o, list(LabObservation.objects.filter(order=o))) for o in rows]
+    observations = [o for _, filed in orders for o in filed if o.superseded_by_id is None]
+    lab_orders = [order for order, _ in orders]
     critical = any(o.is_critical for o in observations)
     abnormal = sum(o.is_abnormal for o in observations)
-    tests = ", ".join(dict.fromkeys(o.service_text or o.service_code for o in orders)) or "lab result"
+    tests = ", ".join(dict.fromkeys(o.service_text or o.service_code for o in lab_orders)) or "lab result"
     summary = f"{len(observations)} result{'s' if len(observations) != 1 else ''}, {abnormal} abnormal"
     priority = Priority.URGENT if abnormal or critical else Priority.ROUTINE
     source = f"labs.ResultMatch:{match.pk}"
@@ -32,7 +38,7 @@ def result_inbox_item(*, organization: Organization, match: ResultMatch) -> Inbo
         return item_create(actor=actor, organization=organization, kind=Kind.LAB_RESULT, category=RESULTS,
                            title=f"{'CRITICAL ' if critical else ''}Result: {tests} ({summary})",
                            patient=match.candidate, priority=priority, critical=critical,
-                           ordering_practitioner=next((o.ordering_practitioner for o in orders
+                           ordering_practitioner=next((o.ordering_practitioner for o in lab_orders
                                                        if o.ordering_practitioner), None), source=source)
     who = " ".join(
         str(match.identity.get(k, "")) for k in ("family", "given", "birth_date")).strip()

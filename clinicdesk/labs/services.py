@@ -5,8 +5,9 @@ raw message, its outcome and the audit event has committed. If it raises (databa
 answer nothing, so the sender sends the message again. A message whose (organization, sending application,
 sending facility, MSH-10) is already stored is a resend: it gets the stored ACK again and nothing new is written.
 
-An accepted result (ORU) is then filed into charts (``filing.hl7_file``) right after the commit, before the
-ACK is returned; a filing failure is logged and changes neither the stored message nor the ACK.
+An accepted result (ORU) is then filed into charts (``filing.hl7_file``), and accepted demographics (ADT A04/A08)
+become proposed chart changes (``demographics.hl7_demographics``), right after the commit, before the ACK is
+returned; a failure there is logged and changes neither the stored message nor the ACK.
 
 The organization the messages belong to: ``settings.CLINICDESK_HL7_ORGANIZATION`` (an Organization id) when set,
 else the only organization in the database; else none (stored unattributed, still acknowledged).
@@ -15,24 +16,30 @@ else the only organization in the database; else none (stored unattributed, stil
 from __future__ import annotations
 
 import ipaddress
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.models import Outcome as AuditOutcome
 from clinicdesk.audit.services import Actor, audit_record
+from clinicdesk.labs.demographics import hl7_demographics_safely
 from clinicdesk.labs.filing import hl7_file_safely
 from clinicdesk.labs.models import InboundMessage, InboundStatus
 from clinicdesk.practice.models import Organization
 from clinicdesk.protocols.hl7v2.ack import build_ack
+from clinicdesk.protocols.hl7v2.adt import Demographics
 from clinicdesk.protocols.hl7v2.errors import APPLICATION_INTERNAL_ERROR, HL7Error, reject
 from clinicdesk.protocols.hl7v2.header import Header, read_header
 from clinicdesk.protocols.hl7v2.inbound import Outcome, process
-from clinicdesk.protocols.hl7v2.message import decode_msh, salvage_control_id
+from clinicdesk.protocols.hl7v2.message import decode_msh, is_batch, salvage_control_id
+from clinicdesk.protocols.hl7v2.oru import ResultMessage
 
 KEY_MAX = 255  # the model's column width; MSH-3/4 are HD ≤ 227 and MSH-10 ST ≤ 20 in 2.3–2.5.1
+_SQLITE_WRITER = threading.Lock()
 
 
 def hl7_organization_id() -> int | None:
@@ -43,9 +50,22 @@ def hl7_organization_id() -> int | None:
     return ids[0] if len(ids) == 1 else None
 
 
-def hl7_receive(*, raw: bytes, peer: str) -> bytes:
-    """Process, store and audit one message in one transaction; the ACK to send back, once committed."""
-    return _store(raw=raw, outcome=process(raw), peer=peer)
+def hl7_receive(*, raw: bytes, peer: str, organization_id: int | None = None) -> bytes:
+    """Process, store and audit one message in one transaction; the ACK to send back, once committed.
+
+    ``organization_id``: the practice the message belongs to when the door knows it (an API token's user);
+    None, the configured one (``hl7_organization_id``). A batch (FHS/BHS first) sent as one frame is taken message
+    by message, each through this unit of work, and answered with a batch ACK (``labs.batch``)."""
+    if is_batch(raw):
+        from clinicdesk.labs.batch import BatchUnreadable, hl7_batch_receive  # it builds on this module
+
+        try:
+            return hl7_batch_receive(actor=Actor(user=None, ip=_host(peer), via="hl7", role="system"), raw=raw,
+                                     source=peer, organization_id=organization_id).ack
+        except BatchUnreadable:
+            pass  # an envelope holding no message: kept and answered AR like any unreadable bytes
+    with _one_at_a_time():
+        return _store(raw=raw, outcome=process(raw), peer=peer, org_id=organization_id)
 
 
 def hl7_receive_oversize(*, head: bytes, size: int, limit: int, peer: str) -> bytes:
@@ -60,43 +80,58 @@ def hl7_receive_oversize(*, head: bytes, size: int, limit: int, peer: str) -> by
     error = reject(f"message too large (more than {limit} bytes; only the first {len(head)} kept)",
                    APPLICATION_INTERNAL_ERROR)
     outcome = Outcome(build_ack(header, error), header, None, error)
-    return _store(raw=head, outcome=outcome, peer=peer, detail={"oversize": True, "size_at_least": size})
+    with _one_at_a_time():
+        return _store(raw=head, outcome=outcome, peer=peer, detail={"oversize": True, "size_at_least": size})
 
 
-def _store(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object] | None = None) -> bytes:
+def _one_at_a_time() -> AbstractContextManager[object]:
+    """On SQLite, this process's connection threads take turns for the whole unit of work (parse included).
+
+    SQLite has one writer at a time anyway, and its busy handler sleeps and polls (seconds at the tail under
+    load); a lock wakes the next thread at once. Parsing under the lock too costs nothing (the GIL lets one
+    thread compute at a time) and avoids a convoy: a writer holding the database lock would otherwise wait up to
+    the interpreter's switch interval for the GIL after each query, while another thread parses."""
+    return _SQLITE_WRITER if connection.vendor == "sqlite" else nullcontext()
+
+
+def _store(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object] | None = None,
+           org_id: int | None = None) -> bytes:
+    return _insert(raw=raw, outcome=outcome, peer=peer, detail=detail, org_id=org_id or hl7_organization_id())
+
+
+def _insert(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object] | None,
+            org_id: int | None) -> bytes:
+    """Insert first and look for a stored twin only when the unique key says there is one: a resend is rare, so
+    the common path is one INSERT and the audit event, with no look-up before it."""
     header, error = outcome.header, outcome.error
     app, facility, control_id = ((h[:KEY_MAX] for h in outcome.key) if outcome.key else ("", "", ""))
-    org_id = hl7_organization_id()
     ack_code = error.ack_code if error else "AA"
-    with transaction.atomic():
-        if control_id:
-            stored = _stored_ack(org_id, app, facility, control_id)
-            if stored is not None:
-                return stored
-        message = InboundMessage(
-            organization_id=org_id, protocol="hl7v2", sending_application=app, sending_facility=facility,
-            control_id=control_id, version=(header.version if header else "")[:10],
-            message_type=(f"{header.message_type}^{header.trigger_event}".strip("^") if header else "")[:20],
-            raw=raw, peer=peer[:100], ack_code=ack_code, ack_text=str(error) if error else "",
-            ack=outcome.ack_bytes, status=InboundStatus.REJECTED if error else InboundStatus.RECEIVED)
-        try:
-            with transaction.atomic():  # a savepoint: a concurrent twin may have committed since the lookup
-                message.save()
-        except IntegrityError:
-            stored = _stored_ack(org_id, app, facility, control_id) if control_id else None
-            if stored is None:
-                raise
-            return stored
-        audit_record(actor=Actor(user=None, ip=_host(peer), via="hl7", role="system"), action=Action.CREATE,
-                     object_type="InboundMessage", object_id=message.pk, organization_id=org_id,
-                     outcome=AuditOutcome.FAILURE if error else AuditOutcome.SUCCESS,
-                     detail={"message_type": message.message_type, "control_id": control_id,
-                             "sending_application": app, "sending_facility": facility, "ack_code": ack_code,
-                             "peer": message.peer, **(detail or {})})
-        if not error and org_id and message.message_type.startswith("ORU"):
+    message = InboundMessage(
+        organization_id=org_id, protocol="hl7v2", sending_application=app, sending_facility=facility,
+        control_id=control_id, version=(header.version if header else "")[:10],
+        message_type=(f"{header.message_type}^{header.trigger_event}".strip("^") if header else "")[:20],
+        raw=raw, peer=peer[:100], ack_code=ack_code, ack_text=str(error) if error else "",
+        ack=outcome.ack_bytes, status=InboundStatus.REJECTED if error else InboundStatus.RECEIVED)
+    try:
+        with transaction.atomic():
+            message.save()
+            audit_record(actor=Actor(user=None, ip=_host(peer), via="hl7", role="system"), action=Action.CREATE,
+                         object_type="InboundMessage", object_id=message.pk, organization_id=org_id,
+                         outcome=AuditOutcome.FAILURE if error else AuditOutcome.SUCCESS,
+                         detail={"message_type": message.message_type, "control_id": control_id,
+                                 "sending_application": app, "sending_facility": facility, "ack_code": ack_code,
+                                 "peer": message.peer, **(detail or {})})
             # Filed once the message is committed, in its own transaction: a filing failure is logged and
             # leaves the message received for a retry; the ACK is the one just stored either way.
-            transaction.on_commit(partial(hl7_file_safely, message.pk))
+            if org_id and isinstance(outcome.parsed, ResultMessage):
+                transaction.on_commit(partial(hl7_file_safely, message.pk, outcome.parsed, inbound=message))
+            elif org_id and isinstance(outcome.parsed, Demographics):
+                transaction.on_commit(partial(hl7_demographics_safely, message.pk, outcome.parsed, inbound=message))
+    except IntegrityError:  # the same key is stored: a resend (or its twin committed first)
+        stored = _stored_ack(org_id, app, facility, control_id) if control_id else None
+        if stored is None:
+            raise
+        return stored
     return bytes(message.ack)
 
 

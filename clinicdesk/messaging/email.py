@@ -88,11 +88,57 @@ def send_email(*, config: EmailConfig, to: str, subject: str, body: str, message
                attachments: Sequence[tuple[str, bytes, str]] = ()) -> None:
     """Hand one message to the server. Returns once the server has accepted it (250 after DATA).
     ``attachments`` are ``(filename, content, mimetype)``."""
+    _send(connection_for(config), config=config, to=to, subject=subject, body=body, message_id=message_id,
+          attachments=attachments)
+
+
+class SmtpSession:
+    """One SMTP connection for a run of messages (a worker's batch): connect once, send many, quit at the end.
+
+    Opened lazily by the first :meth:`send`; after any failure the connection is dropped and the next message
+    opens a new one, so one refusal or a server that hung up never affects the messages after it."""
+
+    def __init__(self) -> None:
+        self.config: EmailConfig | None = None
+        self.backend: EmailBackend | None = None
+
+    def __enter__(self) -> SmtpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send(self, *, config: EmailConfig, to: str, subject: str, body: str, message_id: str,
+             attachments: Sequence[tuple[str, bytes, str]] = ()) -> None:
+        """As :func:`send_email`, over the session's connection."""
+        if self.backend is None or self.config != config:
+            self.close()
+            self.config, self.backend = config, connection_for(config)
+        try:
+            _send(self.backend, config=config, to=to, subject=subject, body=body, message_id=message_id,
+                  attachments=attachments, keep_open=True)
+        except (TemporaryFailure, PermanentFailure):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.backend is not None:
+            try:
+                self.backend.close()  # QUIT; never raises with a dead connection
+            finally:
+                self.backend = None
+
+
+def _send(connection: EmailBackend, *, config: EmailConfig, to: str, subject: str, body: str, message_id: str,
+          attachments: Sequence[tuple[str, bytes, str]], keep_open: bool = False) -> None:
+    """Send over ``connection``; ``keep_open`` opens it first (a no-op when open), so it is left open after."""
     message = EmailMessage(subject=subject, body=body, from_email=config.from_email or settings.DEFAULT_FROM_EMAIL,
-                           to=[to], headers={"Message-ID": message_id}, connection=connection_for(config))
+                           to=[to], headers={"Message-ID": message_id}, connection=connection)
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)
     try:
+        if keep_open:
+            connection.open()
         message.send()
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))

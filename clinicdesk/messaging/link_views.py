@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clinicdesk.messaging.links import LinkRefused, LinkTarget, link_check
 from clinicdesk.messaging.models import LinkUse
 from clinicdesk.messaging.reminder_services import merge_values
 from clinicdesk.messaging.responses import CANCEL, CONFIRM, appointment_respond, patient_actor
+from clinicdesk.messaging.waitlist_offers import offer_from_token, offer_when
 
 _ASK = {
     CONFIRM: ("Confirm your appointment", "Will you come to this appointment?", "Yes, I will come"),
@@ -65,3 +67,42 @@ def _page(request: HttpRequest, target: LinkTarget | None, *, status: int = 200,
                        practitioner=values["practitioner_name"], location=values["location_name"],
                        practice_name=values["practice_name"], practice_phone=values["location_phone"])
     return render(request, "messaging/link.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def offer(request: HttpRequest, token: str) -> HttpResponse:
+    """A waitlist offer's accept link: GET shows the time, POST takes it (first to accept wins)."""
+    from clinicdesk.scheduling.models import OfferStatus
+    from clinicdesk.scheduling.services import SlotUnavailable
+    from clinicdesk.scheduling.waitlist import waitlist_accept
+
+    found = offer_from_token(token)
+    if found is None:
+        return render(request, "messaging/link.html", {"title": "This link cannot be used",
+                                                       "text": "This link is not valid."}, status=400)
+    organization = found.entry.organization
+    context: dict[str, Any] = {"when": offer_when(found), "practitioner": found.practitioner.display_name,
+                               "location": found.location.name, "practice_name": organization.name,
+                               "practice_phone": found.location.phone or organization.phone}
+    gone = "Sorry, this time is no longer available. You stay on the waitlist."
+    if found.status != OfferStatus.OPEN or found.expires_at <= timezone.now():
+        taken = found.status == OfferStatus.ACCEPTED
+        return render(request, "messaging/link.html", {
+            **context, "title": "Already booked" if taken else "This time is no longer available",
+            "text": "You have this appointment." if taken else gone}, status=410)
+    if request.method == "GET":
+        return render(request, "messaging/link.html", {
+            **context, "title": "An earlier time is free", "button": "Yes, book this time for me", "action": "accept",
+            "text": f"A {found.entry.appointment_type.name} appointment is free. Do you want it? "
+                    "The first to answer gets it."})
+    try:
+        waitlist_accept(actor=patient_actor("link", ip=request.META.get("REMOTE_ADDR") or None), offer=found)
+    except SlotUnavailable:
+        return render(request, "messaging/link.html", {**context, "title": "Someone was faster", "text": gone},
+                      status=410)
+    except ValidationError:
+        return render(request, "messaging/link.html", {**context, "title": "This time is no longer available",
+                                                       "text": gone}, status=410)
+    return render(request, "messaging/link.html", {**context, "title": "Appointment booked",
+                                                   "text": "Thank you. The appointment is yours; we look forward "
+                                                           "to seeing you."})

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
 from clinicdesk.messaging.models import LinkUse, OutboundMessage
-from clinicdesk.messaging.responses import ACTIONS
+from clinicdesk.messaging.responses import ACTIONS, CANCEL, CONFIRM, RESCHEDULE
 from clinicdesk.scheduling.models import HOLDING, Appointment
 
 SALT = "clinicdesk.messaging.links"
@@ -51,6 +52,37 @@ def link_token(message: OutboundMessage, action: str) -> str:
 def link_path(message: OutboundMessage, action: str) -> str:
     """The path of the link (prefix the practice's public address to put it in a message)."""
     return reverse("messaging:link", args=[link_token(message, action)])
+
+
+# Merge fields for the links. A reminder is rendered before its message (and so its id) exists: it is rendered with
+# markers, and message_queue swaps each marker for the absolute signed link in the transaction that stores it.
+LINK_FIELDS = {"confirm_link": CONFIRM, "cancel_link": CANCEL, "reschedule_link": RESCHEDULE}
+NO_PUBLIC_URL = "CLINICDESK_PUBLIC_URL is not set: messages go out without links"
+
+
+def link_marker(action: str) -> str:
+    return f"[[clinicdesk-link:{action}]]"
+
+
+def link_markers() -> dict[str, str]:
+    return {field: link_marker(action) for field, action in LINK_FIELDS.items()}
+
+
+def public_url(path: str) -> str:
+    """``path`` under CLINICDESK_PUBLIC_URL; empty when that is not set (a relative link is no use in a message)."""
+    base = settings.CLINICDESK_PUBLIC_URL
+    return f"{base}{path}" if base else ""
+
+
+def fill_links(message: OutboundMessage) -> bool:
+    """Replace the link markers in a stored message with its absolute signed links; True if anything changed."""
+    if message.appointment_id is None or "[[clinicdesk-link:" not in message.body + message.subject:
+        return False
+    for action in LINK_FIELDS.values():
+        url = public_url(link_path(message, action))
+        message.body = message.body.replace(link_marker(action), url)
+        message.subject = message.subject.replace(link_marker(action), url)
+    return True
 
 
 def link_check(token: str) -> LinkTarget:

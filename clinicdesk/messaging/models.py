@@ -65,6 +65,7 @@ class OutboundMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbound_message_due"),
             models.Index(fields=["organization", "status", "created_at"], name="outbound_message_outbox"),
+            models.Index(fields=["provider_message_id"], name="outbound_message_provider_id"),  # delivery reports
         ]
 
     def __str__(self) -> str:

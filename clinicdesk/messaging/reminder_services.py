@@ -16,21 +16,23 @@ from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from clinicdesk.audit.services import Actor
-from clinicdesk.messaging import reminders, templating
+from clinicdesk.messaging import links, reminders, templating
 from clinicdesk.messaging.models import (
     DEFAULT_QUIET_END,
     DEFAULT_QUIET_START,
     Channel,
+    MessageStatus,
     MessageTemplate,
     MessagingSettings,
     OutboundMessage,
     ReminderPolicy,
     ReminderStep,
 )
-from clinicdesk.messaging.services import message_queue
+from clinicdesk.messaging.services import message_enqueue_batches, message_queue
 from clinicdesk.scheduling.models import HOLDING, Appointment
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ MAP_URL = "https://www.openstreetmap.org/search?query={}"
 _ACTOR = Actor.system(via="reminders")
 # Whole-day steps follow the wall clock, so a send time can be up to a DST shift earlier than the elapsed offset.
 _LOOKAHEAD_SLACK = timedelta(hours=2)
+SWEEP_CHUNK = 100  # appointments per transaction of the sweep
 
 
 def reminder_key(appointment_id: int, step_id: int) -> str:
@@ -87,33 +90,38 @@ def _sweep_practice(org_id: int, policies: list[ReminderPolicy], now: datetime, 
                      .values_list("idempotency_key", flat=True))
     templates = {(t.key, t.language, t.channel): t
                  for t in MessageTemplate.objects.filter(organization_id=org_id, active=True)}
-    for appointment in appointments:
-        steps = {step.pk: step for policy in by_type.get(appointment.appointment_type_id, generic)
-                 for step in policy.steps.all()}
-        if not steps:
-            continue
-        tz = ZoneInfo(appointment.location.timezone or appointment.organization.timezone)
-        planned = reminders.plan(start=appointment.start, booked_at=appointment.created_at, now=now, tz=tz,
-                                 quiet=quiet, steps=[reminders.Step(s.pk, s.offset_minutes, s.channel)
-                                                     for s in steps.values()])
-        for item in planned:
-            if item.state != reminders.StepState.DUE:
-                result.skipped[item.state] += 1
-                continue
-            step = steps[item.step.id]
-            key = reminder_key(appointment.pk, step.pk)
-            if key in keys_taken:
-                continue
-            skipped = _queue_step(appointment, step, tz, templates, default_language, key)
-            if skipped:
-                result.skipped[skipped] += 1
-            else:
-                result.queued += 1
+    for first in range(0, len(appointments), SWEEP_CHUNK):
+        queued: list[int] = []
+        with transaction.atomic():  # a commit per chunk, not per message; delivery tasks in batches after it
+            for appointment in appointments[first:first + SWEEP_CHUNK]:
+                steps = {step.pk: step for policy in by_type.get(appointment.appointment_type_id, generic)
+                         for step in policy.steps.all()}
+                if not steps:
+                    continue
+                tz = ZoneInfo(appointment.location.timezone or appointment.organization.timezone)
+                planned = reminders.plan(start=appointment.start, booked_at=appointment.created_at, now=now, tz=tz,
+                                         quiet=quiet, steps=[reminders.Step(s.pk, s.offset_minutes, s.channel)
+                                                             for s in steps.values()])
+                for item in planned:
+                    if item.state != reminders.StepState.DUE:
+                        result.skipped[item.state] += 1
+                        continue
+                    step = steps[item.step.id]
+                    key = reminder_key(appointment.pk, step.pk)
+                    if key in keys_taken:
+                        continue
+                    skipped = _queue_step(appointment, step, tz, templates, default_language, key, queued)
+                    if skipped:
+                        result.skipped[skipped] += 1
+                    else:
+                        result.queued += 1
+            message_enqueue_batches(queued)
 
 
 def _queue_step(appointment: Appointment, step: ReminderStep, tz: ZoneInfo,
-                templates: dict[tuple[str, str, str], MessageTemplate], default_language: str, key: str) -> str:
-    """Queue one step; return why not ('' when queued)."""
+                templates: dict[tuple[str, str, str], MessageTemplate], default_language: str, key: str,
+                queued: list[int]) -> str:
+    """Queue one step (its id added to ``queued``, for a batch delivery task); return why not ('' when queued)."""
     patient = appointment.patient
     if step.channel == Channel.EMAIL:
         consented, address = patient.consent_email, patient.email
@@ -129,12 +137,14 @@ def _queue_step(appointment: Appointment, step: ReminderStep, tz: ZoneInfo,
     try:
         subject = templating.render(template.subject, values) if step.channel == Channel.EMAIL else ""
         body = templating.render(template.body, values)
-        message_queue(actor=_ACTOR, organization=appointment.organization, patient=patient, channel=step.channel,
-                      to=address, template=template.key, subject=subject[:255], body=body, idempotency_key=key,
-                      appointment=appointment)
+        message = message_queue(actor=_ACTOR, organization=appointment.organization, patient=patient,
+                                channel=step.channel, to=address, template=template.key, subject=subject[:255],
+                                body=body, idempotency_key=key, appointment=appointment, enqueue=False)
     except (KeyError, ValueError, ValidationError) as exc:  # a template saved around the checks, a bad address
         log.warning("reminder %s not queued: %s", key, exc)
         return "invalid"
+    if message.status == MessageStatus.QUEUED:
+        queued.append(message.pk)
     return ""
 
 
@@ -157,4 +167,5 @@ def merge_values(appointment: Appointment, tz: ZoneInfo) -> dict[str, str]:
         "appointment_date": f"{local:%A}, {local:%B} {local.day}, {local.year}",
         "appointment_time": f"{hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'}",
         "instructions": appointment.appointment_type.patient_instructions,
+        **links.link_markers(),  # filled in by message_queue once the message has its id
     }

@@ -11,17 +11,19 @@ acceptance marks it ``sent``. The one gap left is a worker dying after the serve
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from clinicdesk.audit.models import Outcome
 from clinicdesk.audit.services import Actor, audit_record
-from clinicdesk.messaging import email, sms
+from clinicdesk.messaging import email, links, sms
 from clinicdesk.messaging.models import Channel, MessageStatus, OutboundMessage
 from clinicdesk.patients.models import Patient
 from clinicdesk.practice.models import Organization
@@ -33,6 +35,7 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 STUCK_AFTER = timedelta(minutes=10)  # far longer than one SMTP conversation with its 30 s timeouts
 LOST_AFTER = timedelta(minutes=5)  # a queued, due message with no task run by then lost its task
+DELIVERY_BATCH = 50  # messages per task of message_enqueue_batches: one SMTP connection, a few seconds of work
 NO_SMS_PROVIDER = sms.NOT_CONFIGURED
 # Answers to a text the patient sent (HELP): sent whatever their consent, as carriers require.
 REPLY_TEMPLATES = frozenset({"sms.help"})
@@ -48,12 +51,13 @@ _WORKER = Actor.system(via="worker")
 
 def message_queue(*, actor: Actor, organization: Organization, patient: Patient | None, channel: str, to: str,
                   template: str, subject: str, body: str, idempotency_key: str,
-                  appointment: Appointment | None = None) -> OutboundMessage:
+                  appointment: Appointment | None = None, enqueue: bool = True) -> OutboundMessage:
     """Put a rendered message in the outbox and have it delivered after commit.
 
     The same ``idempotency_key`` in one practice returns the message already queued, whatever it says now: a
     retried request or a re-run reminder job never sends twice. A message about an ``appointment`` is not sent
-    once that appointment is cancelled or moved, and an e-mail carries its .ics (built at delivery)."""
+    once that appointment is cancelled or moved, and an e-mail carries its .ics (built at delivery).
+    ``enqueue=False``: the caller gives it a delivery task, e.g. many at once with :func:`message_enqueue_batches`."""
     if channel not in Channel.values:
         raise ValidationError({"channel": f"unknown channel {channel!r}"})
     if channel == Channel.EMAIL:
@@ -70,30 +74,78 @@ def message_queue(*, actor: Actor, organization: Organization, patient: Patient 
     message = OutboundMessage(organization=organization, patient=patient, channel=channel, to_address=to,
                               template=template, subject=subject, body=body, idempotency_key=idempotency_key,
                               appointment=appointment)
-    message.full_clean(validate_unique=False)
+    message.full_clean(exclude=["organization", "patient", "appointment"],  # the instances given, checked above
+                       validate_unique=False)
     try:
         with transaction.atomic():
             message.save()
+            if links.fill_links(message):
+                message.save(update_fields=["body", "subject"])
             audit_record(actor=actor, action="message.queue", object_type="OutboundMessage", object_id=message.pk,
                          patient_id=patient.pk if patient else None, organization_id=organization.pk,
                          detail={"channel": channel, "template": template})
     except IntegrityError:  # the same key, queued a moment ago by someone else
         return OutboundMessage.objects.get(organization=organization, idempotency_key=idempotency_key)
-    _enqueue_after_commit(message.pk)
+    if enqueue:
+        _enqueue_after_commit(message.pk)
     return message
 
 
-def message_deliver(message_id: int) -> str:
-    """Deliver one message, if it is queued and due; return its status afterwards. The unit of work of a task."""
+def message_enqueue_batches(message_ids: Sequence[int]) -> None:
+    """Give queued messages delivery tasks of up to ``DELIVERY_BATCH`` messages each, after commit: a worker sends a
+    batch over one SMTP connection (the reminder sweep queues thousands at once)."""
+    from clinicdesk.messaging.tasks import deliver_messages
+
+    ids = list(message_ids)
+    for start in range(0, len(ids), DELIVERY_BATCH):
+        chunk = ids[start:start + DELIVERY_BATCH]
+        transaction.on_commit(lambda chunk=chunk: deliver_messages.enqueue(chunk))  # type: ignore[misc]
+
+
+def message_deliver_many(message_ids: Sequence[int]) -> dict[str, int]:
+    """:func:`message_deliver` for a batch: the messages loaded in one query, e-mails over one SMTP connection, each
+    still claimed on its own just before it is sent. Returns how many ended in each status (``skipped``: claimed
+    by another worker, already done or not due; ``missing``: no such message)."""
+    outcomes: Counter[str] = Counter()
+    loaded = _with_related().in_bulk(list(message_ids))
+    with email.SmtpSession() as session:
+        for message_id in message_ids:
+            message = loaded.get(message_id)
+            now = timezone.now()
+            if message is None:
+                outcomes["missing"] += 1
+            elif not _claim(message_id, now):
+                outcomes["skipped"] += 1
+            else:
+                message.status, message.claimed_at, message.attempts = MessageStatus.SENDING, now, message.attempts + 1
+                outcomes[_send_claimed(message, now, session)] += 1
+    return dict(outcomes)
+
+
+def message_deliver(message_id: int, *, smtp: email.SmtpSession | None = None) -> str:
+    """Deliver one message, if it is queued and due; return its status afterwards. The unit of work of a task.
+    An e-mail goes over ``smtp`` when given (a batch's one connection), else over a connection of its own."""
     now = timezone.now()
-    claimed = OutboundMessage.objects.filter(pk=message_id, status=MessageStatus.QUEUED,
-                                             next_attempt_at__lte=now).update(
-        status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now)
-    message = OutboundMessage.objects.select_related(
-        "patient", "appointment__location", "appointment__practitioner", "appointment__appointment_type",
-    ).get(pk=message_id)
+    claimed = _claim(message_id, now)
+    message = _with_related().get(pk=message_id)
     if not claimed:
         return message.status  # another worker has it, it is done, or its retry is not due yet
+    return _send_claimed(message, now, smtp)
+
+
+def _claim(message_id: int, now: datetime) -> bool:
+    """``queued`` and due → ``sending``, in one conditional UPDATE: of concurrent claims one wins."""
+    return bool(OutboundMessage.objects.filter(pk=message_id, status=MessageStatus.QUEUED,
+                                               next_attempt_at__lte=now).update(
+        status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now))
+
+
+def _with_related() -> QuerySet[OutboundMessage]:
+    return OutboundMessage.objects.select_related(
+        "patient", "appointment__location", "appointment__practitioner", "appointment__appointment_type")
+
+
+def _send_claimed(message: OutboundMessage, now: datetime, smtp: email.SmtpSession | None) -> str:
     blocked = _reason_not_to_send(message)
     if blocked:
         return _finish(message, MessageStatus.NOT_SENT, reason=blocked)
@@ -101,9 +153,9 @@ def message_deliver(message_id: int) -> str:
         return _deliver_sms(message)
     config = email.email_config()  # checked in _reason_not_to_send
     try:
-        email.send_email(config=config, to=message.to_address, subject=message.subject, body=message.body,
-                         message_id=message_id_header(message, config.from_email),
-                         attachments=_attachments(message, now))
+        send = smtp.send if smtp is not None else email.send_email
+        send(config=config, to=message.to_address, subject=message.subject, body=message.body,
+             message_id=message_id_header(message, config.from_email), attachments=_attachments(message, now))
     except email.PermanentFailure as exc:
         return _finish(message, MessageStatus.FAILED, error=str(exc))
     except email.TemporaryFailure as exc:

@@ -9,6 +9,8 @@
 * ``twilio+https://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com/2010-04-01?from=+15550100`` — Twilio or a compatible API:
   a form POST of ``To``, ``From``, ``Body`` to ``.../Accounts/{sid}/Messages.json`` with basic auth; the reply's
   ``sid`` is the provider's message id. Inbound calls are checked with ``X-Twilio-Signature``.
+  With ``CLINICDESK_PUBLIC_URL`` set, each send names the delivery-report address (``StatusCallback`` for Twilio,
+  ``status_url`` for the generic provider).
 
 A ``+`` in ``from`` may be written plainly. Unset means "not configured": nothing is sent and the caller records
 why. Failures are :class:`TemporaryFailure` (5xx, 408, 429, refused connection, timeout: try again) or
@@ -93,14 +95,28 @@ def sms_config() -> SmsConfig:
         raise SmsNotConfigured(f"CLINICDESK_SMS_URL cannot be used: {exc}") from exc
 
 
+def status_callback_url(kind: str) -> str:
+    """Where the provider reports delivery (callbacks.py), when CLINICDESK_PUBLIC_URL says how to reach us. The
+    generic provider adds its ``?token=`` as for inbound texts; Twilio signs its calls."""
+    base = getattr(settings, "CLINICDESK_PUBLIC_URL", "")
+    return f"{base}/m/sms/status/{kind}/" if base else ""
+
+
 def send_sms(*, config: SmsConfig, to: str, body: str, message_id: str) -> str:
     """Hand one text to the provider; return the provider's id for it (ours if it gives none)."""
+    callback = status_callback_url(config.kind)
     if config.kind == "twilio":
-        data = urlencode({"To": to, "From": config.from_number, "Body": body}).encode()
+        form = {"To": to, "From": config.from_number, "Body": body}
+        if callback:
+            form["StatusCallback"] = callback
+        data = urlencode(form).encode()
         credentials = base64.b64encode(f"{config.account_sid}:{config.secret}".encode()).decode()
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {credentials}"}
     else:
-        data = json.dumps({"to": to, "from": config.from_number, "body": body, "id": message_id}).encode()
+        fields = {"to": to, "from": config.from_number, "body": body, "id": message_id}
+        if callback:
+            fields["status_url"] = callback
+        data = json.dumps(fields).encode()
         headers = {"Content-Type": "application/json"}
     headers["Accept"] = "application/json"
     request = urllib.request.Request(config.endpoint, data=data, headers=headers, method="POST")  # noqa: S310

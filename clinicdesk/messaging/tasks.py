@@ -31,9 +31,18 @@ def deliver_message(message_id: int) -> str:
 
 
 @task()
+def deliver_messages(message_ids: list[int]) -> dict[str, int]:
+    """A batch (see ``services.message_enqueue_batches``): one task and one SMTP connection for many messages."""
+    return services.message_deliver_many(message_ids)
+
+
+@task()
 def sweep_outbox() -> dict[str, int]:
     """Re-queue messages a dead worker left in ``sending``, give lost queued messages a new task, and queue the
     appointment reminders now due. The next sweep is scheduled whatever happens in this one."""
+    backend = sweep_outbox.get_backend()
+    if hasattr(backend, "release_waiting"):  # Celery: this sweep is no longer the one waiting
+        backend.release_waiting(sweep_outbox.module_path)
     try:
         result = {"recovered": services.message_recover_stuck(), "requeued": services.message_requeue_lost()}
         result["reminders"] = reminder_services.reminders_sweep(now=timezone.now()).queued
@@ -51,8 +60,12 @@ def sweep_outbox() -> dict[str, int]:
 
 def sweep_schedule() -> None:
     """Enqueue the next sweep unless one is already waiting."""
-    if isinstance(sweep_outbox.get_backend(), DatabaseBackend):
+    backend = sweep_outbox.get_backend()
+    if isinstance(backend, DatabaseBackend):
         waiting = DBTaskResult.objects.filter(task_path=sweep_outbox.module_path, status=TaskResultStatus.READY)
         if waiting.exists():
             return
+    elif hasattr(backend, "claim_waiting") and not backend.claim_waiting(  # Celery: a marker in Redis
+            sweep_outbox.module_path, int(SWEEP_EVERY.total_seconds()) + 300):
+        return
     sweep_outbox.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()

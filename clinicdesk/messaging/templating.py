@@ -26,6 +26,9 @@ MERGE_FIELDS: dict[str, str] = {
     "appointment_date": "e.g. Monday, December 7, 2026 (the location's time zone)",
     "appointment_time": "e.g. 10:00 AM (the location's time zone)",
     "instructions": "the appointment type's preparation instructions",
+    "confirm_link": "a signed link that confirms the appointment (needs CLINICDESK_PUBLIC_URL)",
+    "cancel_link": "a signed link that cancels the appointment",
+    "reschedule_link": "a signed link that asks the practice for a new time",
 }
 
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 # Paths that answer without a session: the login page, static assets, and the APIs
 # (which authenticate every request with a bearer token of their own), and the practitioners' calendar
 # feeds (calendar programs cannot log in: the secret in the address is the key), and /m/: reminder links
-# (signed, single use) and the SMS provider's inbound webhook (shared secret or signature).
-PUBLIC_PREFIXES = ("/login/", "/static/", "/fhir/", "/api/", "/healthz", "/calendar/feed/", "/m/")
+# (signed, single use) and the SMS provider's inbound webhook (shared secret or signature), and /hl7/ (HL7 v2
+# batches over HTTP, bearer token).
+PUBLIC_PREFIXES = ("/login/", "/static/", "/fhir/", "/api/", "/healthz", "/calendar/feed/", "/m/", "/hl7/")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "

@@ -11,6 +11,8 @@ from tests.fhir.conftest import BASE, FHIR_JSON, ok, outcome
 
 RESOURCES = {"Patient", "Practitioner", "PractitionerRole", "Organization", "Location", "Coverage", "Schedule",
              "Slot", "Appointment"}
+RESOURCES |= {"Observation", "DiagnosticReport", "Task", "Communication"}  # work inbox and lab results
+RESOURCES |= {"Questionnaire", "QuestionnaireResponse"}  # intake forms
 
 
 def _statement(db: Any) -> dict[str, Any]:

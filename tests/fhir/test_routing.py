@@ -9,8 +9,8 @@ from tests.fhir.conftest import BASE, get, outcome, patient_body, send
 
 
 def test_an_unsupported_resource_type_is_not_found(desk: Client) -> None:
-    body = outcome(get(desk, "/Observation"), 404)
-    assert "Observation" in body["issue"][0]["diagnostics"]
+    body = outcome(get(desk, "/MedicationRequest"), 404)
+    assert "MedicationRequest" in body["issue"][0]["diagnostics"]
 
 
 def test_an_unknown_address_under_the_base_is_an_operation_outcome(desk: Client) -> None:

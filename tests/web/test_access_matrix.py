@@ -24,6 +24,19 @@ URLS: list[tuple[str, str, str]] = [
     ("staff:list", "", "staff.manage_staff"),
     ("staff:user_new", "", "staff.manage_staff"),
     ("audit:list", "", "audit.view_auditevent"),
+    ("inbox:mine", "", "inbox.view_inboxitem"),
+    ("inbox:phone", "", "inbox.add_inboxitem"),
+    ("inbox:all", "", "inbox.view_all_inboxitem"),
+    ("inbox:rules", "", "inbox.view_routingrule"),
+    ("inbox:rule_new", "", "inbox.change_routingrule"),
+    ("inbox:pools", "", "inbox.view_pool"),
+    ("inbox:pool_new", "", "inbox.change_pool"),
+    ("inbox:absences", "", "inbox.view_absence"),
+    ("inbox:on_call", "", "inbox.view_oncall"),
+    ("documents:queue", "", "documents.view_document"),
+    ("labs:patient_results", "patient", "labs.view_labobservation"),
+    ("labs:reconcile", "", "labs.view_resultmatch"),
+    ("frontdesk:find", "", "frontdesk.view_visit"),
 ]
 
 

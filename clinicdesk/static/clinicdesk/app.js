@@ -37,8 +37,17 @@
     } else if (ev.key === "?") {
       var dlg = document.getElementById("shortcuts");
       if (dlg && !dlg.open) { ev.preventDefault(); dlg.showModal(); }
+    } else if ((ev.key === "j" || ev.key === "k") && document.querySelector("table[data-jk]")) {
+      // Work lists (the inbox): j/k move through the rows, like the arrow keys.
+      if (moveSelection(ev.key === "j" ? 1 : -1)) ev.preventDefault();
+    } else if (ev.key === "x" && el.classList.contains("row-link") && el.closest("table[data-jk]")) {
+      var box = el.closest("tr").querySelector("input[type=checkbox]");
+      if (box) { ev.preventDefault(); box.checked = !box.checked; }
     } else {
-      var target = document.querySelector('[data-shortcut="' + ev.key + '"]');
+      // A shortcut of the focused row (data-row-shortcut) wins over the page's (data-shortcut).
+      var row = el.closest && el.closest("tr");
+      var target = (row && row.querySelector('[data-row-shortcut="' + ev.key + '"]')) ||
+        document.querySelector('[data-shortcut="' + ev.key + '"]');
       if (target) { ev.preventDefault(); target.click(); }
     }
   });

@@ -1,0 +1,1 @@
+"""Proposed chart updates: changes from intake forms or interfaces that staff accept or reject per field."""
