@@ -197,3 +197,9 @@ class PhoneMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller_name} {self.callback_number}".strip()
+
+
+class RoutingStamp(models.Model):
+    """One row (id 1) whose value database triggers change on every write to what routing reads (``routingcache``)."""
+
+    value = models.BigIntegerField(default=0)

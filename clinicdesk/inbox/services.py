@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, Entry, audit_record, audit_record_many
-from clinicdesk.inbox import routing
+from clinicdesk.inbox import routing, routingcache
 from clinicdesk.inbox.models import (
     Absence,
     InboxComment,
@@ -24,6 +24,7 @@ from clinicdesk.inbox.models import (
     Priority,
     RoutingRule,
 )
+from clinicdesk.lib import rows
 from clinicdesk.patients.models import Patient
 from clinicdesk.practice.models import Location, Organization
 from clinicdesk.staff.models import Practitioner, User
@@ -53,7 +54,7 @@ def routing_context(*, organization: Organization, now: datetime) -> routing.Con
                            practitioner_teams=teams, on_call=on_call, absences=absences)
 
 
-def _kernel_rule(rule: RoutingRule) -> routing.Rule:
+def kernel_rule(rule: RoutingRule) -> routing.Rule:
     escalation = routing.Target(rule.escalation_kind, rule.escalation_value) if rule.escalation_kind else None
     return routing.Rule(target=routing.Target(rule.target_kind, rule.target_value), category=rule.category,
                         location_id=rule.location_id, priority=rule.priority, sla_minutes=rule.sla_minutes,
@@ -70,8 +71,12 @@ def item_create(*, actor: Actor, organization: Organization, kind: str, category
                 body: str = "", patient: Patient | None = None, priority: str = Priority.ROUTINE,
                 critical: bool = False, due_at: datetime | None = None, location: Location | None = None,
                 ordering_practitioner: Practitioner | None = None, source: str = "",
-                now: datetime | None = None) -> InboxItem:
-    """Route the item through the practice's rules and save it."""
+                now: datetime | None = None, ordering_practitioner_id: int | None = None,
+                audit: list[Entry] | None = None) -> InboxItem:
+    """Route the item through the practice's rules and save it.
+
+    ``audit``: a list the caller records (``audit_record_many``, same actor, same transaction) — a batch's
+    events in one append; None: the event is recorded here."""
     if kind not in Kind.values:
         raise ValidationError({"kind": f"unknown kind {kind!r}"})
     if priority not in Priority.values:
@@ -80,26 +85,41 @@ def item_create(*, actor: Actor, organization: Organization, kind: str, category
         raise ValidationError({"patient": "patient belongs to another practice"})
     now = now or timezone.now()
     with transaction.atomic():
-        rules = list(RoutingRule.objects.filter(organization=organization, active=True).order_by("order", "pk"))
-        ctx = routing_context(organization=organization, now=now)
+        practice = routingcache.practice_routing(organization_id=organization.pk, now=now)
         decision = routing.decide(
             routing.Item(category=category, priority=priority, critical=critical, created_at=now,
                          primary_practitioner_id=patient.primary_practitioner_id if patient else None,
-                         ordering_practitioner_id=ordering_practitioner.pk if ordering_practitioner else None,
+                         ordering_practitioner_id=(ordering_practitioner.pk if ordering_practitioner
+                                                   else ordering_practitioner_id),
                          location_id=location.pk if location else None),
-            [_kernel_rule(rule) for rule in rules], ctx, now)
-        user, pool = _resolve(organization, decision.assignee_user, decision.pool)
-        item = InboxItem.objects.create(
+            practice.rules, practice.context, now)
+        user_id = decision.assignee_user if decision.assignee_user in practice.active_users else None
+        pool_id = practice.pool_ids.get(decision.pool) if decision.pool else None
+        if user_id is None and pool_id is None:
+            pool_id = practice.pool_ids.get(routing.FALLBACK_POOL) or _fallback_pool(organization).pk
+        item = InboxItem(
             organization=organization, kind=kind, category=category, patient=patient, location=location,
-            title=title, body=body, priority=decision.priority, due_at=due_at, assigned_user=user,
-            assigned_pool=pool, routing_rule=rules[decision.rule_index] if decision.rule_index is not None else None,
+            title=title, body=body, priority=decision.priority, due_at=due_at, assigned_user_id=user_id,
+            assigned_pool_id=pool_id,
+            routing_rule_id=practice.rule_ids[decision.rule_index] if decision.rule_index is not None else None,
             routing_reasons=list(decision.reasons), escalate_at=decision.escalate_at, created_at=now,
             created_by=actor.user, source=source)
-        audit_record(actor=actor, action=Action.CREATE, object_type="inbox.InboxItem", object_id=item.pk,
-                     patient_id=item.patient_id, organization_id=organization.pk,
-                     detail={"kind": kind, "category": category, "assigned_user": user.pk if user else None,
-                             "assigned_pool": pool.key if pool else None, "reasons": list(decision.reasons)})
+        rows.insert([item])
+        entry = Entry(action=Action.CREATE, object_type="inbox.InboxItem", object_id=str(item.pk),
+                      patient_id=item.patient_id,
+                      detail={"kind": kind, "category": category, "assigned_user": user_id,
+                              "assigned_pool": _pool_key(practice, pool_id), "reasons": list(decision.reasons)})
+        if audit is None:
+            audit_record_many(actor=actor, entries=[entry], organization_id=organization.pk)
+        else:
+            audit.append(entry)
     return item
+
+
+def _pool_key(practice: routingcache.PracticeRouting, pool_id: int | None) -> str | None:
+    if pool_id is None:
+        return None
+    return next((key for key, pk in practice.pool_ids.items() if pk == pool_id), routing.FALLBACK_POOL)
 
 
 def _resolve(organization: Organization, user_id: int | None, pool_key: str | None) -> tuple[User | None, Pool | None]:

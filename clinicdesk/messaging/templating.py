@@ -64,12 +64,23 @@ def render_check(**texts: str) -> None:
 
 
 def render(text: str, values: Mapping[str, str]) -> str:
-    """Fill in the merge fields; a field without a value is a ``KeyError`` (checked templates never have one)."""
+    """Fill in the merge fields; a field without a value is a ``KeyError`` (checked templates never have one).
+
+    A line whose merge fields all come out empty is left out: "Confirm: {confirm_link}" when the server has no
+    public address, "Map: {map_link}" for a location without one — a patient never reads a label with nothing
+    after it."""
+    return "\n".join(line for line in (_render_line(part, values) for part in text.split("\n")) if line is not None)
+
+
+def _render_line(text: str, values: Mapping[str, str]) -> str | None:
     out: list[str] = []
+    fields = filled = 0
     for literal, name, _spec, _conversion in Formatter().parse(text):
         out.append(literal)
         if name is not None:
             if name not in MERGE_FIELDS:
                 raise KeyError(name)
+            fields += 1
+            filled += bool(values[name])
             out.append(values[name])
-    return "".join(out)
+    return None if fields and not filled else "".join(out)

@@ -18,7 +18,7 @@ from clinicdesk.messaging.reminders import (
     plan,
     send_time,
 )
-from clinicdesk.messaging.templating import render, render_check, template_fields
+from clinicdesk.messaging.templating import MERGE_FIELDS, render, render_check, template_fields
 
 CHICAGO = ZoneInfo("America/Chicago")
 QUIET = QuietHours(time(21), time(8))
@@ -149,3 +149,11 @@ def test_render_check_accepts_every_documented_field() -> None:
     render_check(subject="{practice_name}", body=" ".join(f"{{{name}}}" for name in (
         "patient_first_name", "practice_name", "practitioner_name", "location_name", "location_address", "map_link",
         "appointment_date", "appointment_time", "instructions")))
+
+
+def test_a_line_whose_merge_fields_are_all_empty_is_left_out() -> None:
+    values = {name: "" for name in MERGE_FIELDS} | {"patient_first_name": "Ana", "appointment_time": "9:00 AM"}
+    text = "Dear {patient_first_name},\n\nat {appointment_time}.\nConfirm: {confirm_link}\nMap: {map_link}\nBye {{x}}"
+    assert render(text, values) == "Dear Ana,\n\nat 9:00 AM.\nBye {x}"
+    values["confirm_link"] = "https://desk.example.org/m/l/abc"
+    assert "Confirm: https://desk.example.org/m/l/abc\n" in render(text, values)
