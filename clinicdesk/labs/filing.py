@@ -22,7 +22,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clinicdesk.audit.models import Action
-from clinicdesk.audit.services import Actor, audit_record
+from clinicdesk.audit.services import Actor, Entry, audit_record, audit_record_many
+from clinicdesk.inbox import routingcache
 from clinicdesk.labs.matching import Assessment, Candidate, Identity, assess, mrns_in
 from clinicdesk.labs.models import (
     InboundMessage,
@@ -35,6 +36,7 @@ from clinicdesk.labs.models import (
     ResultMatch,
 )
 from clinicdesk.labs.notify import result_inbox_item
+from clinicdesk.lib import rows
 from clinicdesk.lib.names import fold
 from clinicdesk.patients.models import Patient, Status
 from clinicdesk.practice.models import Organization
@@ -51,10 +53,15 @@ FiledOrder = tuple[LabOrder, list[LabObservation]]
 _NUMERIC_LIMIT = Decimal(10) ** 15  # value_numeric holds 16 integer digits
 
 
-def hl7_file(*, inbound: InboundMessage, parsed: ResultMessage | None = None) -> list[ResultMatch]:
+def hl7_file(*, inbound: InboundMessage, parsed: ResultMessage | None = None,
+             organization: Organization | None = None, audit: list[Entry] | None = None,
+             savepoint: bool = True) -> list[ResultMatch]:
     """File an accepted ORU message; the matches made (none for a message that is not a filable result).
 
     ``parsed``: the message as the receiving path already parsed it (else the stored raw bytes are parsed again).
+    ``organization``: the message's, when the caller has it. ``audit``: a list the caller records with ``SYSTEM``
+    in the same transaction (a group's events in one append); None: recorded here. ``savepoint=False`` joins the
+    caller's transaction without a savepoint (a failure then fails the caller's whole block).
     Raises on a database error, leaving the message ``received`` for a retry."""
     if inbound.status != InboundStatus.RECEIVED or inbound.organization_id is None:
         return list(inbound.matches.order_by("group"))
@@ -63,18 +70,22 @@ def hl7_file(*, inbound: InboundMessage, parsed: ResultMessage | None = None) ->
         if not isinstance(reparsed, ResultMessage):
             return []
         parsed = reparsed
-    organization = Organization.objects.get(pk=inbound.organization_id)
-    with transaction.atomic():
+    if organization is None or organization.pk != inbound.organization_id:
+        organization = Organization.objects.get(pk=inbound.organization_id)
+    events: list[Entry] = [] if audit is None else audit
+    with transaction.atomic(savepoint=savepoint):
         # The claim: one conditional UPDATE (it takes the row lock) instead of SELECT ... FOR UPDATE + UPDATE.
         # Rolled back with everything else if filing fails, so the message stays received.
         claimed = InboundMessage.objects.filter(pk=inbound.pk, status=InboundStatus.RECEIVED).update(
             status=InboundStatus.PROCESSED)
         if not claimed:  # filed meanwhile by another worker
             return list(inbound.matches.order_by("group"))
-        filed = [_file_group(organization, inbound, group, result.patient, result.orders, result.notes)
+        filed = [_file_group(organization, inbound, group, result.patient, result.orders, result.notes, events)
                  for group, result in enumerate(parsed.results)]
         for match, orders in filed:  # each result becomes inbox work in the same transaction: none is orphaned
-            result_inbox_item(organization=organization, match=match, orders=orders)
+            result_inbox_item(organization=organization, match=match, orders=orders, audit=events)
+        if audit is None:
+            audit_record_many(actor=SYSTEM, entries=events, organization_id=organization.pk)
     inbound.status = InboundStatus.PROCESSED
     return [match for match, _ in filed]
 
@@ -176,12 +187,13 @@ def candidates_for(organization: Organization, identity: Identity) -> list[Candi
 
 
 def _file_group(organization: Organization, inbound: InboundMessage, group: int, pid: PID,
-                orders: tuple[Order, ...], notes: tuple[str, ...]) -> tuple[ResultMatch, list[FiledOrder]]:
+                orders: tuple[Order, ...], notes: tuple[str, ...],
+                events: list[Entry]) -> tuple[ResultMatch, list[FiledOrder]]:
     identity = identity_of(pid)
     assessment: Assessment = assess(identity, candidates_for(organization, identity),
                                     mrn_prefix=organization.mrn_prefix)
     confident = assessment.confident
-    match = ResultMatch.objects.create(
+    match = ResultMatch(
         organization=organization, inbound=inbound, group=group, candidate_id=assessment.candidate_id,
         score=Decimal(str(assessment.score)), reasons=list(assessment.reasons),
         status=MatchStatus.MATCHED if confident else MatchStatus.NEEDS_REVIEW,
@@ -189,14 +201,15 @@ def _file_group(organization: Organization, inbound: InboundMessage, group: int,
                   "given": identity.given, "sex": identity.sex,
                   "birth_date": identity.birth_date.isoformat() if identity.birth_date else None,
                   "notes": list(notes)})
+    rows.insert([match])
     patient_id = assessment.candidate_id if confident else None
     zone = organization.tz
     filed = [_file_order(organization, inbound, match, patient_id, order, zone) for order in orders]
     critical = sum(o.is_critical for _, observations in filed for o in observations)
-    audit_record(actor=SYSTEM, action=Action.CREATE, object_type="ResultMatch", object_id=match.pk,
-                 patient_id=patient_id, organization_id=organization.pk,
-                 detail={"inbound": inbound.pk, "status": match.status, "score": str(match.score),
-                         "orders": [o.pk for o, _ in filed], "critical": critical})
+    events.append(Entry(action=Action.CREATE, object_type="ResultMatch", object_id=str(match.pk),
+                        patient_id=patient_id,
+                        detail={"inbound": inbound.pk, "status": match.status, "score": str(match.score),
+                                "orders": [o.pk for o, _ in filed], "critical": critical}))
     return match, filed
 
 
@@ -204,13 +217,14 @@ def _file_order(organization: Organization, inbound: InboundMessage, match: Resu
                 order: Order, zone: ZoneInfo) -> FiledOrder:
     """The order and its observations, inserted in one statement each (the observations in bulk)."""
     provider = order.ordering_provider
-    row = LabOrder.objects.create(
+    row = LabOrder(
         organization=organization, patient_id=patient_id, inbound=inbound, match=match, set_id=order.set_id[:10],
         placer_number=order.placer_number[:100], filler_number=order.filler_number[:100],
         service_code=order.service.code[:100], service_text=order.service.text[:255],
-        service_system=order.service.system[:50], ordering_practitioner=_practitioner(organization, provider),
+        service_system=order.service.system[:50], ordering_practitioner_id=_practitioner(organization, provider),
         ordering_provider_text=_provider_text(provider)[:255], observed_at=_when(order.observed_at, zone),
         reported_at=_when(order.reported_at, zone), status=order.result_status[:1], notes="\n".join(order.notes))
+    rows.insert([row])
     observations = LabObservation.objects.bulk_create([LabObservation(
         order=row, set_id=obs.set_id[:10], sub_id=obs.sub_id[:20], code=obs.code.code[:100],
         text=obs.code.text[:255], system=obs.code.system[:50], value_type=obs.value_type[:3],
@@ -253,13 +267,16 @@ def _store_report(order: LabOrder, observation: LabObservation | None, value: En
     return report
 
 
-def _practitioner(organization: Organization, provider: Provider | None) -> Practitioner | None:
-    """The ordering practitioner: by NPI, else by name when exactly one active practitioner has it."""
+def _practitioner(organization: Organization, provider: Provider | None) -> int | None:
+    """The ordering practitioner's id: by NPI (cached with the routing inputs, which include practitioners),
+    else by name when exactly one active practitioner has it."""
     if provider is None:
         return None
     ours = Practitioner.objects.filter(organization=organization)
     if provider.npi:
-        found = ours.filter(npi=provider.npi).first()
+        npi = provider.npi
+        found: int | None = routingcache.get(routingcache.current(), ("npi", organization.pk, npi),
+                                             lambda: ours.filter(npi=npi).values_list("pk", flat=True).first())
         if found is not None:
             return found
     family, given = fold(provider.name.family), fold(provider.name.given)
@@ -270,7 +287,7 @@ def _practitioner(organization: Organization, provider: Provider | None) -> Prac
     if not alike:  # accents the database's iexact does not fold
         alike = [p for p in ours.filter(active=True) if fold(p.family_name) == family
                  and (not given or fold(p.given_name) == given)]
-    return alike[0] if len(alike) == 1 else None
+    return alike[0].pk if len(alike) == 1 else None
 
 
 def _provider_text(provider: Provider | None) -> str:

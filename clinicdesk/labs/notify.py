@@ -7,7 +7,7 @@ so staff confirm who it belongs to before anyone acts on it.
 
 from __future__ import annotations
 
-from clinicdesk.audit.services import Actor
+from clinicdesk.audit.services import Actor, Entry
 from clinicdesk.inbox.models import InboxItem, Kind, Priority
 from clinicdesk.inbox.services import item_create
 from clinicdesk.labs.models import LabObservation, LabOrder, MatchStatus, ResultMatch
@@ -18,10 +18,12 @@ RECONCILIATION = "result_reconciliation"
 
 
 def result_inbox_item(*, organization: Organization, match: ResultMatch,
-                      orders: list[tuple[LabOrder, list[LabObservation]]] | None = None) -> InboxItem:
+                      orders: list[tuple[LabOrder, list[LabObservation]]] | None = None,
+                      audit: list[Entry] | None = None) -> InboxItem:
     """The inbox item for one filed result (called inside the filing transaction).
 
-    ``orders``: the orders just filed with their observations, when the caller has them (else they are read)."""
+    ``orders``: the orders just filed with their observations, when the caller has them (else they are read).
+    ``audit``: where to add the audit event for the caller to record (``Actor.system(via="hl7")``)."""
     if orders is None:
         rows = list(match.orders.select_related("ordering_practitioner").order_by("pk"))
         orders = [(o, list(LabObservation.objects.filter(order=o))) for o in rows]
@@ -38,11 +40,12 @@ def result_inbox_item(*, organization: Organization, match: ResultMatch,
         return item_create(actor=actor, organization=organization, kind=Kind.LAB_RESULT, category=RESULTS,
                            title=f"{'CRITICAL ' if critical else ''}Result: {tests} ({summary})",
                            patient=match.candidate, priority=priority, critical=critical,
-                           ordering_practitioner=next((o.ordering_practitioner for o in lab_orders
-                                                       if o.ordering_practitioner), None), source=source)
+                           ordering_practitioner_id=next((o.ordering_practitioner_id for o in lab_orders
+                                                          if o.ordering_practitioner_id), None), source=source,
+                           audit=audit)
     who = " ".join(
         str(match.identity.get(k, "")) for k in ("family", "given", "birth_date")).strip()
     return item_create(actor=actor, organization=organization, kind=Kind.LAB_RESULT, category=RECONCILIATION,
                        title=f"Match needed: {tests} for {who or 'an unidentified patient'} ({summary})",
                        body="; ".join(str(r) for r in match.reasons), priority=priority, critical=critical,
-                       source=source)
+                       source=source, audit=audit)

@@ -25,7 +25,7 @@ from django.db import IntegrityError, connection, transaction
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.models import Outcome as AuditOutcome
-from clinicdesk.audit.services import Actor, audit_record
+from clinicdesk.audit.services import Actor, Entry, audit_record_many
 from clinicdesk.labs.demographics import hl7_demographics_safely
 from clinicdesk.labs.filing import hl7_file_safely
 from clinicdesk.labs.models import InboundMessage, InboundStatus
@@ -99,28 +99,45 @@ def _store(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object]
     return _insert(raw=raw, outcome=outcome, peer=peer, detail=detail, org_id=org_id or hl7_organization_id())
 
 
+def _row(raw: bytes, outcome: Outcome, peer: str, org_id: int | None) -> InboundMessage:
+    header, error = outcome.header, outcome.error
+    app, facility, control_id = _key(outcome)
+    return InboundMessage(
+        organization_id=org_id, protocol="hl7v2", sending_application=app, sending_facility=facility,
+        control_id=control_id, version=(header.version if header else "")[:10],
+        message_type=(f"{header.message_type}^{header.trigger_event}".strip("^") if header else "")[:20],
+        raw=raw, peer=peer[:100], ack_code=error.ack_code if error else "AA", ack_text=str(error) if error else "",
+        ack=outcome.ack_bytes, status=InboundStatus.REJECTED if error else InboundStatus.RECEIVED)
+
+
+def _key(outcome: Outcome) -> tuple[str, str, str]:
+    app, facility, control_id = ((h[:KEY_MAX] for h in outcome.key) if outcome.key else ("", "", ""))
+    return app, facility, control_id
+
+
+def _entry(message: InboundMessage, detail: dict[str, object] | None = None) -> Entry:
+    return Entry(action=Action.CREATE, object_type="InboundMessage", object_id=str(message.pk),
+                 outcome=AuditOutcome.FAILURE if message.ack_code != "AA" else AuditOutcome.SUCCESS,
+                 detail={"message_type": message.message_type, "control_id": message.control_id,
+                         "sending_application": message.sending_application,
+                         "sending_facility": message.sending_facility, "ack_code": message.ack_code,
+                         "peer": message.peer, **(detail or {})})
+
+
+def _receiver(peer: str) -> Actor:
+    return Actor(user=None, ip=_host(peer), via="hl7", role="system")
+
+
 def _insert(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object] | None,
             org_id: int | None) -> bytes:
     """Insert first and look for a stored twin only when the unique key says there is one: a resend is rare, so
     the common path is one INSERT and the audit event, with no look-up before it."""
-    header, error = outcome.header, outcome.error
-    app, facility, control_id = ((h[:KEY_MAX] for h in outcome.key) if outcome.key else ("", "", ""))
-    ack_code = error.ack_code if error else "AA"
-    message = InboundMessage(
-        organization_id=org_id, protocol="hl7v2", sending_application=app, sending_facility=facility,
-        control_id=control_id, version=(header.version if header else "")[:10],
-        message_type=(f"{header.message_type}^{header.trigger_event}".strip("^") if header else "")[:20],
-        raw=raw, peer=peer[:100], ack_code=ack_code, ack_text=str(error) if error else "",
-        ack=outcome.ack_bytes, status=InboundStatus.REJECTED if error else InboundStatus.RECEIVED)
+    message = _row(raw, outcome, peer, org_id)
+    app, facility, control_id = _key(outcome)
     try:
         with transaction.atomic():
             message.save()
-            audit_record(actor=Actor(user=None, ip=_host(peer), via="hl7", role="system"), action=Action.CREATE,
-                         object_type="InboundMessage", object_id=message.pk, organization_id=org_id,
-                         outcome=AuditOutcome.FAILURE if error else AuditOutcome.SUCCESS,
-                         detail={"message_type": message.message_type, "control_id": control_id,
-                                 "sending_application": app, "sending_facility": facility, "ack_code": ack_code,
-                                 "peer": message.peer, **(detail or {})})
+            audit_record_many(actor=_receiver(peer), entries=[_entry(message, detail)], organization_id=org_id)
             # Filed once the message is committed, in its own transaction: a filing failure is logged and
             # leaves the message received for a retry; the ACK is the one just stored either way.
             if org_id and isinstance(outcome.parsed, ResultMessage):

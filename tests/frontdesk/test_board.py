@@ -130,3 +130,18 @@ def test_managers_set_the_limits_per_location_through_the_settings_screen(clinic
                              "poll_seconds": 3}).status_code == 302
     assert desk_limits(clinic.location).amber_minutes == 9 and FrontDeskSettings.objects.count() == 1
     assert 'hx-trigger="every 3s"' in client_for(frontdesk).get(reverse("frontdesk:board")).content.decode()
+
+
+def test_an_arrival_sent_through_fhir_shows_on_the_board_as_waiting(clinic: Any, patient: Any,
+                                                                     frontdesk: Any) -> None:
+    """Issue 5 item 8: Appointment status changes for arrival come through FHIR too (a kiosk, another system)."""
+    from tests.fhir.conftest import fhir_client, get, ok, put
+
+    appointment = appointment_today(clinic, patient, minutes_from_now=30)
+    desk = fhir_client(frontdesk)
+    body = ok(get(desk, f"/Appointment/{appointment.pk}"))
+    assert ok(put(desk, f"/Appointment/{appointment.pk}", {**body, "status": "arrived"}))["status"] == "arrived"
+    board = today_board(location=clinic.location)
+    waiting = next(cards for key, _label, cards in board.sections if key == "waiting")
+    assert [card.appointment.pk for card in waiting] == [appointment.pk]
+    assert waiting[0].waiting_minutes == 0
