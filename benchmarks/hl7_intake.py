@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from _setup import PROJECT, configure, database_version  # the benchmarks folder is on sys.path
 
@@ -166,6 +167,30 @@ def intake_rate(port: int, messages: list[bytes], connections: int) -> tuple[flo
     return len(messages) / (time.perf_counter() - started), codes, latencies
 
 
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system, all threads) used so far by process ``pid``; 0 where unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_pids() -> list[int]:
+    """The PostgreSQL backends of other sessions on the benchmark database: the listener's (none on SQLite)."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def server_cpu(listener: subprocess.Popen[bytes]) -> tuple[float, float]:
+    """CPU seconds so far of the listener process and of its database backends."""
+    return _cpu_of(listener.pid), sum(_cpu_of(pid) for pid in _backend_pids())
+
+
 def check_stored(org: Organization, run: str, count: int) -> str:
     stored = InboundMessage.objects.filter(organization=org, control_id__startswith=f"{run}-")
     processed = stored.filter(status=InboundStatus.PROCESSED).count()
@@ -178,22 +203,31 @@ def check_stored(org: Organization, run: str, count: int) -> str:
     return f"all {count} stored once, filed under their patient and routed to their practitioner"
 
 
-def profile(org: Organization, count: int) -> None:
-    from clinicdesk.labs.services import hl7_receive
+def profile(org: Organization, count: int, group: int) -> None:
+    """The listener's writer path (``hl7_receive_many``) in this process, ``group`` messages per transaction."""
+    from clinicdesk.labs.services import hl7_receive_many
 
     run = datetime.now(UTC).strftime("P%H%M%S")
-    messages = [message(run, n) for n in range(count)]
-    for raw in messages[:20]:
-        hl7_receive(raw=raw, peer="127.0.0.1:1")
+    messages = [(message(run, n), "127.0.0.1:1") for n in range(count)]
+    groups = [messages[i:i + group] for i in range(0, count, group)]
+    for chunk in groups[:5]:
+        hl7_receive_many(chunk)
     profiler = cProfile.Profile()
+    with CaptureQueriesContext(connection) as queries:
+        hl7_receive_many(groups[5])
     started = time.perf_counter()
     profiler.enable()
-    for raw in messages[20:]:
-        hl7_receive(raw=raw, peer="127.0.0.1:1")
+    for chunk in groups[6:]:
+        hl7_receive_many(chunk)
     profiler.disable()
     elapsed = time.perf_counter() - started
-    print(f"in-process hl7_receive under the profiler: {(count - 20) / elapsed:.0f} messages/s")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+    done = sum(len(chunk) for chunk in groups[6:])
+    print(f"in-process hl7_receive_many, {group} per group, under the profiler: {done / elapsed:.0f} messages/s; "
+          f"{len(queries)} SQL statements per group")
+    if os.environ.get("HL7_SHOW_SQL"):
+        for query in queries.captured_queries:
+            print("  ", query["sql"][:150])
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
 
 
 def split(org: Organization, count: int) -> None:
@@ -233,6 +267,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument("--group", type=int, default=1, help="with --profile: messages per transaction")
     parser.add_argument("--split", type=int, default=0, metavar="N",
                         help="time parse, store and filing apart over N messages, in this process")
     args = parser.parse_args()
@@ -240,7 +275,7 @@ def main() -> None:
     settings.CLINICDESK_HL7_ORGANIZATION = org.pk
     os.environ["CLINICDESK_HL7_ORGANIZATION"] = str(org.pk)
     if args.profile or args.split:
-        profile(org, args.profile) if args.profile else split(org, args.split)
+        profile(org, args.profile, args.group) if args.profile else split(org, args.split)
         return
     print(f"machine: {platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
           f"{database_version()} · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · load average {os.getloadavg()[0]:.1f}")
@@ -256,13 +291,22 @@ def main() -> None:
         intake_rate(port, [message(warm, n) for n in range(50)], 1)
         for connections in args.connections:
             run = datetime.now(UTC).strftime(f"R{connections}-%H%M%S%f")
-            rate, codes, latencies = intake_rate(port, [message(run, n) for n in range(args.messages)], connections)
+            batch = [message(run, n) for n in range(args.messages)]
+            (listener_cpu, db_cpu), client_cpu = server_cpu(listener), time.process_time()
+            rate, codes, latencies = intake_rate(port, batch, connections)
+            client_cpu = time.process_time() - client_cpu
+            listener_after, db_after = server_cpu(listener)
+            listener_cpu, db_cpu = listener_after - listener_cpu, db_after - db_cpu
             assert codes.count("AA") == len(codes) == args.messages, f"not all AA: {set(codes)}"
             latencies.sort()
             p50, p99 = latencies[len(latencies) // 2] * 1000, latencies[int(len(latencies) * 0.99)] * 1000
             print(f"intake, {connections} connection{'s' if connections > 1 else ''}: {rate:,.0f} messages/s "
                   f"({rate / parse:.0%} of the bare parse rate; target 50%), ACK latency p50 {p50:.1f} ms, "
                   f"p99 {p99:.1f} ms; {check_stored(org, run, args.messages)}")
+            per = 1000 / args.messages
+            print(f"  CPU per message: listener {listener_cpu * per:.2f} ms + database backend {db_cpu * per:.2f} ms "
+                  f"= {(listener_cpu + db_cpu) * per:.2f} ms (senders {client_cpu * per:.2f} ms); "
+                  f"bare parse {1000 / parse:.2f} ms")
     finally:
         listener.terminate()
         listener.wait(10)

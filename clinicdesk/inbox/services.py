@@ -84,7 +84,8 @@ def item_create(*, actor: Actor, organization: Organization, kind: str, category
     if patient is not None and patient.organization_id != organization.pk:
         raise ValidationError({"patient": "patient belongs to another practice"})
     now = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint of its own when called inside a transaction: a failing insert fails the caller's block anyway.
+    with transaction.atomic(savepoint=False):
         practice = routingcache.practice_routing(organization_id=organization.pk, now=now)
         decision = routing.decide(
             routing.Item(category=category, priority=priority, critical=critical, created_at=now,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -55,15 +56,17 @@ _NUMERIC_LIMIT = Decimal(10) ** 15  # value_numeric holds 16 integer digits
 
 def hl7_file(*, inbound: InboundMessage, parsed: ResultMessage | None = None,
              organization: Organization | None = None, audit: list[Entry] | None = None,
-             savepoint: bool = True) -> list[ResultMatch]:
+             savepoint: bool = True, claimed: bool = False) -> list[ResultMatch]:
     """File an accepted ORU message; the matches made (none for a message that is not a filable result).
 
     ``parsed``: the message as the receiving path already parsed it (else the stored raw bytes are parsed again).
     ``organization``: the message's, when the caller has it. ``audit``: a list the caller records with ``SYSTEM``
     in the same transaction (a group's events in one append); None: recorded here. ``savepoint=False`` joins the
-    caller's transaction without a savepoint (a failure then fails the caller's whole block).
+    caller's transaction without a savepoint (a failure then fails the caller's whole block). ``claimed``: the
+    caller inserted the message as ``processed`` in this very transaction (nobody else can see it), so there is
+    nothing to claim; it must set it back to ``received`` if filing fails.
     Raises on a database error, leaving the message ``received`` for a retry."""
-    if inbound.status != InboundStatus.RECEIVED or inbound.organization_id is None:
+    if (inbound.status != InboundStatus.RECEIVED and not claimed) or inbound.organization_id is None:
         return list(inbound.matches.order_by("group"))
     if parsed is None:
         reparsed = parse(bytes(inbound.raw))
@@ -76,9 +79,8 @@ def hl7_file(*, inbound: InboundMessage, parsed: ResultMessage | None = None,
     with transaction.atomic(savepoint=savepoint):
         # The claim: one conditional UPDATE (it takes the row lock) instead of SELECT ... FOR UPDATE + UPDATE.
         # Rolled back with everything else if filing fails, so the message stays received.
-        claimed = InboundMessage.objects.filter(pk=inbound.pk, status=InboundStatus.RECEIVED).update(
-            status=InboundStatus.PROCESSED)
-        if not claimed:  # filed meanwhile by another worker
+        if not claimed and not InboundMessage.objects.filter(pk=inbound.pk, status=InboundStatus.RECEIVED).update(
+                status=InboundStatus.PROCESSED):  # filed meanwhile by another worker
             return list(inbound.matches.order_by("group"))
         filed = [_file_group(organization, inbound, group, result.patient, result.orders, result.notes, events)
                  for group, result in enumerate(parsed.results)]
@@ -176,21 +178,39 @@ def identity_of(pid: PID) -> Identity:
                     given=pid.name.given, birth_date=pid.birth_date, sex=pid.sex)
 
 
-def candidates_for(organization: Organization, identity: Identity) -> list[Candidate]:
-    """Our patients worth scoring: those holding an MRN the lab sent, and those born that day."""
-    condition = Q(mrn__in=mrns_in(identity, organization.mrn_prefix))
+_CANDIDATES = ("SELECT id, mrn, family_name, given_name, birth_date, sex, primary_practitioner_id "
+               "FROM patients_patient WHERE organization_id = %s AND status <> %s AND ({}) ORDER BY id LIMIT 500")
+
+
+def candidates_for(organization: Organization, identity: Identity,
+                   primaries: dict[int, int | None] | None = None) -> list[Candidate]:
+    """Our patients worth scoring: those holding an MRN the lab sent, and those born that day.
+
+    ``primaries``: filled with each candidate's primary practitioner id, when given."""
+    # Plain SQL: it runs for every result filed, and building the ORM query cost more than running it.
+    mrns = sorted(set(mrns_in(identity, organization.mrn_prefix)))
+    conditions = [f"mrn IN ({', '.join(['%s'] * len(mrns))})"] if mrns else []
+    params: list[Any] = [organization.pk, Status.MERGED, *mrns]
     if identity.birth_date:
-        condition |= Q(birth_date=identity.birth_date)
-    rows = (Patient.objects.filter(organization=organization).filter(condition).exclude(status=Status.MERGED)
-            .values_list("pk", "mrn", "family_name", "given_name", "birth_date", "sex")[:500])
-    return [Candidate(*row) for row in rows]
+        conditions.append("birth_date = %s")
+        params.append(connection.ops.adapt_datefield_value(identity.birth_date))
+    if not conditions:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_CANDIDATES.format(" OR ".join(conditions)), params)
+        found = [(pk, mrn, family, given, date.fromisoformat(born) if isinstance(born, str) else born, sex, primary)
+                 for pk, mrn, family, given, born, sex, primary in cursor.fetchall()]
+    if primaries is not None:
+        primaries.update((row[0], row[6]) for row in found)
+    return [Candidate(*row[:6]) for row in found]
 
 
 def _file_group(organization: Organization, inbound: InboundMessage, group: int, pid: PID,
                 orders: tuple[Order, ...], notes: tuple[str, ...],
                 events: list[Entry]) -> tuple[ResultMatch, list[FiledOrder]]:
     identity = identity_of(pid)
-    assessment: Assessment = assess(identity, candidates_for(organization, identity),
+    primaries: dict[int, int | None] = {}
+    assessment: Assessment = assess(identity, candidates_for(organization, identity, primaries),
                                     mrn_prefix=organization.mrn_prefix)
     confident = assessment.confident
     match = ResultMatch(
@@ -202,6 +222,10 @@ def _file_group(organization: Organization, inbound: InboundMessage, group: int,
                   "birth_date": identity.birth_date.isoformat() if identity.birth_date else None,
                   "notes": list(notes)})
     rows.insert([match])
+    if assessment.candidate_id is not None:  # the patient, not read again: the rest of its fields load if used
+        match.candidate = Patient.from_db(connection.alias, ["id", "organization_id", "primary_practitioner_id"],
+                                          [assessment.candidate_id, organization.pk,
+                                           primaries.get(assessment.candidate_id)])
     patient_id = assessment.candidate_id if confident else None
     zone = organization.tz
     filed = [_file_order(organization, inbound, match, patient_id, order, zone) for order in orders]
@@ -225,13 +249,17 @@ def _file_order(organization: Organization, inbound: InboundMessage, match: Resu
         ordering_provider_text=_provider_text(provider)[:255], observed_at=_when(order.observed_at, zone),
         reported_at=_when(order.reported_at, zone), status=order.result_status[:1], notes="\n".join(order.notes))
     rows.insert([row])
-    observations = LabObservation.objects.bulk_create([LabObservation(
+    observations = [LabObservation(
         order=row, set_id=obs.set_id[:10], sub_id=obs.sub_id[:20], code=obs.code.code[:100],
         text=obs.code.text[:255], system=obs.code.system[:50], value_type=obs.value_type[:3],
         value_text=_text(obs), value_numeric=_numeric(obs), units=_units(obs.units)[:60],
         reference_range=obs.reference_range[:100], abnormal_flags="~".join(obs.abnormal_flags)[:50],
         status=obs.status, observed_at=_when(obs.observed_at, zone), notes="\n".join(obs.notes))
-        for obs in order.observations])
+        for obs in order.observations]
+    # Their ids are needed only to point a report or a correction at them; else one executemany, no RETURNING.
+    needs_ids = any(o.status == ObservationStatus.CORRECTED for o in observations) or any(
+        isinstance(v, Encapsulated) for obs in order.observations for v in obs.values)
+    rows.insert(observations, returning_pk=needs_ids)
     for obs, observation in zip(order.observations, observations, strict=True):
         for number, value in enumerate(v for v in obs.values if isinstance(v, Encapsulated)):
             _store_report(row, observation if number == 0 else None, value)
@@ -249,6 +277,8 @@ def _supersede(order: LabOrder, corrections: list[LabObservation] | None = None)
         return
     if corrections is None:
         corrections = list(order.observations.filter(status=ObservationStatus.CORRECTED))
+    if not corrections:
+        return
     earlier_orders = LabOrder.objects.filter(key, organization_id=order.organization_id,
                                              patient_id=order.patient_id, pk__lt=order.pk)
     for corrected in corrections:
@@ -272,13 +302,15 @@ def _practitioner(organization: Organization, provider: Provider | None) -> int 
     else by name when exactly one active practitioner has it."""
     if provider is None:
         return None
-    ours = Practitioner.objects.filter(organization=organization)
     if provider.npi:
         npi = provider.npi
-        found: int | None = routingcache.get(routingcache.current(), ("npi", organization.pk, npi),
-                                             lambda: ours.filter(npi=npi).values_list("pk", flat=True).first())
+        found: int | None = routingcache.get(
+            routingcache.current(), ("npi", organization.pk, npi),
+            lambda: Practitioner.objects.filter(organization=organization, npi=npi).values_list("pk", flat=True)
+            .first())
         if found is not None:
             return found
+    ours = Practitioner.objects.filter(organization=organization)
     family, given = fold(provider.name.family), fold(provider.name.given)
     if not family:
         return None

@@ -9,6 +9,11 @@ An accepted result (ORU) is then filed into charts (``filing.hl7_file``), and ac
 become proposed chart changes (``demographics.hl7_demographics``), right after the commit, before the ACK is
 returned; a failure there is logged and changes neither the stored message nor the ACK.
 
+The MLLP listener uses ``hl7_receive_many`` (group commit): the frames waiting on all its connections are stored,
+audited and filed in one transaction, each with its own outcome and ACK, all returned after that one commit.
+Filing runs there inside one savepoint for the whole group (none per message), so a filing failure rolls back only
+the filing (then retried message by message) and never the stored messages or their ACKs.
+
 The organization the messages belong to: ``settings.CLINICDESK_HL7_ORGANIZATION`` (an Organization id) when set,
 else the only organization in the database; else none (stored unattributed, still acknowledged).
 """
@@ -16,7 +21,9 @@ else the only organization in the database; else none (stored unattributed, stil
 from __future__ import annotations
 
 import ipaddress
+import logging
 import threading
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 
@@ -26,9 +33,12 @@ from django.db import IntegrityError, connection, transaction
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.models import Outcome as AuditOutcome
 from clinicdesk.audit.services import Actor, Entry, audit_record_many
+from clinicdesk.inbox import routingcache
 from clinicdesk.labs.demographics import hl7_demographics_safely
-from clinicdesk.labs.filing import hl7_file_safely
+from clinicdesk.labs.filing import SYSTEM as FILING_ACTOR
+from clinicdesk.labs.filing import hl7_file, hl7_file_safely
 from clinicdesk.labs.models import InboundMessage, InboundStatus
+from clinicdesk.lib import rows
 from clinicdesk.practice.models import Organization
 from clinicdesk.protocols.hl7v2.ack import build_ack
 from clinicdesk.protocols.hl7v2.adt import Demographics
@@ -38,6 +48,7 @@ from clinicdesk.protocols.hl7v2.inbound import Outcome, process
 from clinicdesk.protocols.hl7v2.message import decode_msh, is_batch, salvage_control_id
 from clinicdesk.protocols.hl7v2.oru import ResultMessage
 
+log = logging.getLogger(__name__)
 KEY_MAX = 255  # the model's column width; MSH-3/4 are HD ≤ 227 and MSH-10 ST ≤ 20 in 2.3–2.5.1
 _SQLITE_WRITER = threading.Lock()
 
@@ -46,7 +57,8 @@ def hl7_organization_id() -> int | None:
     configured: int | None = getattr(settings, "CLINICDESK_HL7_ORGANIZATION", None)
     if configured:
         return configured
-    ids = list(Organization.objects.values_list("pk", flat=True)[:2])
+    ids = routingcache.get(routingcache.current(), ("organizations",),
+                           lambda: list(Organization.objects.values_list("pk", flat=True)[:2]))
     return ids[0] if len(ids) == 1 else None
 
 
@@ -66,6 +78,98 @@ def hl7_receive(*, raw: bytes, peer: str, organization_id: int | None = None) ->
             pass  # an envelope holding no message: kept and answered AR like any unreadable bytes
     with _one_at_a_time():
         return _store(raw=raw, outcome=process(raw), peer=peer, org_id=organization_id)
+
+
+def hl7_receive_many(frames: Sequence[tuple[bytes, str]]) -> list[bytes | BaseException]:
+    """Group commit: several frames (``(raw, peer)``, from any connections) stored, audited and filed in one
+    transaction; one answer per frame, in order — its ACK, or the exception that kept it from being stored (then
+    it must not be answered). Nothing is returned before the commit.
+
+    Each message keeps its own outcome: a bad one is stored with its AE/AR like any other and does not touch the
+    rest. A repeat inside the group gets the first one's ACK. If the group cannot be stored together (a resend
+    already stored — the unique key —, or a database error), it is rolled back and stored one message at a time
+    (``hl7_receive``'s path), so one message's trouble never costs another its ACK. Filing runs in the same
+    transaction, in one savepoint for the group; if it fails, that is rolled back and each message is filed on its
+    own (a savepoint each), and a message that still fails stays ``received`` — stored and acknowledged either way."""
+    answers: list[bytes | BaseException] = [RuntimeError("not answered")] * len(frames)
+    group: list[tuple[int, bytes, str, Outcome]] = []
+    for index, (raw, peer) in enumerate(frames):
+        if is_batch(raw):
+            answers[index] = _answer(partial(hl7_receive, raw=raw, peer=peer))
+        else:
+            group.append((index, raw, peer, process(raw)))
+    if not group:
+        return answers
+    with _one_at_a_time():
+        org_id = hl7_organization_id()
+        try:
+            for index, ack in _store_group(group, org_id):
+                answers[index] = ack
+        except Exception:
+            log.info("a group of %d messages was stored one at a time", len(group), exc_info=True)
+            for index, raw, peer, outcome in group:
+                answers[index] = _answer(partial(_store, raw=raw, outcome=outcome, peer=peer, org_id=org_id))
+    return answers
+
+
+def _answer(receive: Callable[[], bytes]) -> bytes | BaseException:
+    try:
+        return receive()
+    except Exception as exc:
+        log.exception("HL7 message not stored; no ACK")
+        return exc
+
+
+def _store_group(group: list[tuple[int, bytes, str, Outcome]], org_id: int | None) -> list[tuple[int, bytes]]:
+    acks: list[tuple[int, bytes]] = []
+    first: dict[tuple[str, str, str], InboundMessage] = {}
+    new: list[tuple[InboundMessage, Outcome]] = []
+    for index, raw, peer, outcome in group:
+        key = _key(outcome)
+        if key[2] and key in first:  # sent twice, both waiting: one row, the same ACK
+            acks.append((index, bytes(first[key].ack)))
+            continue
+        message = _row(raw, outcome, peer, org_id)
+        if org_id and isinstance(outcome.parsed, ResultMessage):
+            message.status = InboundStatus.PROCESSED  # filed below, in this transaction (else set back)
+        if key[2]:
+            first[key] = message
+        new.append((message, outcome))
+        acks.append((index, bytes(message.ack)))
+    with transaction.atomic(), routingcache.pinned():
+        rows.insert([message for message, _ in new])
+        by_peer: dict[str | None, list[Entry]] = {}
+        for message, _ in new:
+            by_peer.setdefault(_host(message.peer), []).append(_entry(message))
+        for host, entries in by_peer.items():
+            audit_record_many(actor=Actor(user=None, ip=host, via="hl7", role="system"), entries=entries,
+                              organization_id=org_id)
+        if org_id:
+            _file_group(org_id, new)
+    return acks
+
+
+def _file_group(org_id: int, new: list[tuple[InboundMessage, Outcome]]) -> None:
+    results = [(m, o.parsed) for m, o in new if isinstance(o.parsed, ResultMessage)]
+    demographics = [(m, o.parsed) for m, o in new if isinstance(o.parsed, Demographics)]
+    if results:
+        organization = routingcache.get(routingcache.current(), ("organization", org_id),
+                                        lambda: Organization.objects.get(pk=org_id))
+        events: list[Entry] = []
+        try:
+            with transaction.atomic():
+                for message, parsed in results:
+                    hl7_file(inbound=message, parsed=parsed, organization=organization, audit=events,
+                             savepoint=False, claimed=True)
+                audit_record_many(actor=FILING_ACTOR, entries=events, organization_id=org_id)
+        except Exception:
+            log.info("filing %d messages together failed; filing each on its own", len(results), exc_info=True)
+            InboundMessage.objects.filter(pk__in=[m.pk for m, _ in results]).update(status=InboundStatus.RECEIVED)
+            for message, parsed in results:
+                message.status = InboundStatus.RECEIVED
+                hl7_file_safely(message.pk, parsed, inbound=message)
+    for message, adt in demographics:
+        hl7_demographics_safely(message.pk, adt, inbound=message)
 
 
 def hl7_receive_oversize(*, head: bytes, size: int, limit: int, peer: str) -> bytes:

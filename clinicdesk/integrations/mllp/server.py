@@ -13,9 +13,10 @@ from being stored). Each connection gets its own answer once the writer has it �
 acknowledged before it is stored — and still strictly in order (one frame in flight per connection). With one
 sender a batch is one frame; with several, a commit and the per-transaction work are shared.
 
-Failures: ``on_message`` raising (or ``on_batch`` answering an exception) (database down) → nothing is answered and the connection is closed, so the sender
-resends later; a frame over ``max_bytes`` → ``on_oversize``'s answer (AR), then close; no byte for
-``idle_timeout`` seconds → close. Each connection thread closes its database connections when it ends.
+Failures: ``on_message`` raising, or ``on_batch`` answering an exception (database down) → nothing is answered
+and the connection is closed, so the sender resends later; a frame over ``max_bytes`` → ``on_oversize``'s answer
+(AR), then close; no byte for ``idle_timeout`` seconds → close. Each thread (connection or writer) closes its
+database connections when it ends; the writer also after a failure, to start the next batch afresh.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class _Writer:
         except Exception as exc:  # nothing stored: every sender will resend
             log.exception("MLLP: %d frames not stored", len(batch))
             answers = [exc] * len(batch)
+        if any(isinstance(answer, BaseException) for answer in answers):
             connections.close_all()  # a broken connection is opened afresh for the next batch
         for pending, answer in zip(batch, answers, strict=True):
             pending.answer = answer
