@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from django.utils.ipv6 import clean_ipv6_address
 
 from clinicdesk.audit.chain import event_hash
 from clinicdesk.audit.models import AuditEvent, ChainHead, Outcome
+from clinicdesk.lib import rows as rows_lib
 
 if TYPE_CHECKING:
     from clinicdesk.staff.models import User
@@ -80,14 +82,20 @@ def _stored_ip(ip: str | None) -> str | None:
 
 def audit_record(*, actor: Actor, action: str, object_type: str = "", object_id: object = "",
                  patient_id: int | None = None, outcome: str = Outcome.SUCCESS,
-                 detail: dict[str, Any] | None = None, organization_id: int | None = None) -> None:
+                 detail: dict[str, Any] | None = None, organization_id: int | None = None,
+                 locked: Sequence[Any] | None = None) -> None:
     entry = Entry(action=action, object_type=object_type, object_id=str(object_id or ""),
                   patient_id=patient_id, outcome=outcome, detail=detail or {})
-    audit_record_many(actor=actor, entries=[entry], organization_id=organization_id)
+    audit_record_many(actor=actor, entries=[entry], organization_id=organization_id, locked=locked)
 
 
-def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id: int | None = None) -> None:
-    """Append the entries to the organization's chain, in one transaction (joins the caller's)."""
+def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id: int | None = None,
+                      locked: Sequence[Any] | None = None) -> None:
+    """Append the entries to the organization's chain, in one transaction (joins the caller's).
+
+    ``locked``: the row that ``strand_lock_sql`` returned, when the caller sent that query itself, in this
+    same transaction, along with a statement of its own (one round trip less on a hot write). None: the
+    strand is locked here."""
     if not entries:
         return
     org_id = organization_id if organization_id is not None else actor.organization_id
@@ -96,7 +104,10 @@ def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id
     # No savepoint of its own: an audit write that fails must fail the caller's whole transaction anyway,
     # and a savepoint costs two round trips on every audited write.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        chain, seq, prev_hash = _lock_strand(cursor, org_id)
+        if locked is not None and connection.vendor == "postgresql":
+            chain, seq, prev_hash = str(locked[0]), int(locked[1]), str(locked[2])
+        else:
+            chain, seq, prev_hash = _lock_strand(cursor, org_id)
         rows = []
         for entry in entries:
             fields: dict[str, Any] = {
@@ -110,13 +121,25 @@ def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id
             digest = event_hash(prev_hash, fields)
             rows.append({**fields, "prev_hash": prev_hash, "hash": digest})
             seq, prev_hash = seq + 1, digest
-        _insert(rows)
-        cursor.execute(_MOVE_HEAD, [seq, prev_hash, chain])
+        _insert(cursor, rows, move=[seq, prev_hash, chain])
 
 
 # A strand's head row, locked until the transaction ends. Plain SQL: these run on every audited write.
 _LOCK_HEAD = "SELECT chain, seq, hash FROM audit_chainhead WHERE chain = %s"
 _MOVE_HEAD = "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE chain = %s"
+
+
+_SKIP_LOCKED = ("SELECT chain, seq, hash FROM audit_chainhead WHERE chain = ANY(%s) "
+                "ORDER BY chain LIMIT 1 FOR UPDATE SKIP LOCKED")
+
+
+def strand_lock_sql(organization_id: int | None) -> tuple[str, list[Any]] | None:
+    """PostgreSQL: the query (and its parameters) that locks a free strand of the organization, for a caller
+    that sends it in one query with its own statement and passes the row it returns as ``locked`` (no row:
+    pass None, the strand is then found or created as usual). None on SQLite."""
+    if connection.vendor != "postgresql":
+        return None
+    return _SKIP_LOCKED, [strand_names(organization_id)]
 
 
 def _lock_strand(cursor: Any, organization_id: int | None) -> tuple[str, int, str]:
@@ -130,8 +153,7 @@ def _lock_strand(cursor: Any, organization_id: int | None) -> tuple[str, int, st
     chain. A strand is created the first time it is needed."""
     names = strand_names(organization_id)
     if connection.vendor == "postgresql":
-        cursor.execute("SELECT chain, seq, hash FROM audit_chainhead WHERE chain = ANY(%s) "
-                       "ORDER BY chain LIMIT 1 FOR UPDATE SKIP LOCKED", [names])
+        cursor.execute(_SKIP_LOCKED, [names])
         found = cursor.fetchone()
         if found is None:  # every existing strand is busy (or none exists yet): open the next one
             cursor.execute("SELECT chain FROM audit_chainhead WHERE chain = ANY(%s)", [names])
@@ -151,16 +173,19 @@ def _lock_strand(cursor: Any, organization_id: int | None) -> tuple[str, int, st
     return str(found[0]), int(found[1]), str(found[2])
 
 
+_ONE_QUERY_ROWS = 1000  # events per multi-row INSERT sent with the head's update (a list page audits a few hundred)
+
 _COLUMNS = ("chain", "seq", "at", "organization_id", "user_id", "username", "role", "action", "object_type",
             "object_id", "patient_id", "ip", "via", "outcome", "detail", "prev_hash", "hash")
 
 
-def _insert(rows: list[dict[str, Any]]) -> None:
-    """Insert the events with one prepared statement. A list screen audits hundreds of patients per page;
-    ``bulk_create`` spent ~60 ms per page building its SQL value by value."""
-    fields = [field for name in _COLUMNS if isinstance(field := AuditEvent._meta.get_field(name), Field)]
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+def _insert(cursor: Any, rows: list[dict[str, Any]], move: list[Any]) -> None:
+    """Insert the events with one prepared statement and move the strand's head to ``move`` (seq, hash,
+    chain). A list screen audits hundreds of patients per page; ``bulk_create`` spent ~60 ms per page building
+    its SQL value by value. On PostgreSQL the events (one multi-row INSERT) go in with the head's update in one
+    round trip: two statements in one simple-protocol query, as Django's psycopg cursor binds parameters on the
+    client side. Elsewhere (SQLite, or more rows): executemany, then the update."""
+    fields, sql = _insert_sql()
     # Only these columns need the database's own form; the rest are plain str/int/None. All rows of one
     # call share the time and address, so those are adapted once.
     adapt = {name: f for f, name in zip(fields, _COLUMNS, strict=True) if name in ("at", "ip", "detail")}
@@ -168,10 +193,22 @@ def _insert(rows: list[dict[str, Any]]) -> None:
     values = [[shared[name] if name in shared else
                adapt["detail"].get_db_prep_save(row[name], connection) if name == "detail" else row[name]
                for name in _COLUMNS] for row in rows]
+    if len(values) <= _ONE_QUERY_ROWS and rows_lib.one_trip(cursor):  # PostgreSQL: rows and head in one query
+        many = ", ".join([sql.rsplit(" VALUES ", 1)[1]] * (len(values) - 1))
+        cursor.execute(f"{sql}{', ' if many else ''}{many}; {_MOVE_HEAD}",
+                       [value for row in values for value in row] + move)
+        return
+    if len(values) == 1:  # a plain execute (psycopg's executemany sets up a pipeline)
+        cursor.execute(sql, values[0])
+    else:  # executemany of one statement: psycopg pipelines it and parses the SQL once; sqlite3 loops in C
+        cursor.executemany(sql, values)
+    cursor.execute(_MOVE_HEAD, move)
+
+
+@functools.cache
+def _insert_sql() -> tuple[list[Field[Any, Any]], str]:
+    fields = [field for name in _COLUMNS if isinstance(field := AuditEvent._meta.get_field(name), Field)]
+    quote = connection.ops.quote_name  # the same on both databases
+    columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    with connection.cursor() as cursor:
-        if len(values) == 1:  # most writes: a plain execute (psycopg's executemany sets up a pipeline)
-            cursor.execute(sql, values[0])
-        else:  # executemany of one statement: psycopg pipelines it and parses the SQL once; sqlite3 loops in C
-            cursor.executemany(sql, values)
+    return fields, f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608

@@ -21,7 +21,7 @@ from django.db import connection
 T = TypeVar("T")
 Memo = dict[Hashable, Any]
 
-_STAMP_SQL = "SELECT value FROM scheduling_configstamp WHERE id = 1"
+STAMP_SQL = "SELECT value FROM scheduling_configstamp WHERE id = 1"
 _LIMIT = 2_000  # entries; a practice needs a few dozen, a network a few hundred
 
 # One cache per database alias and process: (stamp, entries).
@@ -31,16 +31,32 @@ _held: dict[str, tuple[int, Memo]] = {}
 def current() -> Memo | None:
     """The entries valid for the configuration as this connection sees it now (None: do not cache)."""
     with connection.cursor() as cursor:
-        cursor.execute(_STAMP_SQL)
-        row = cursor.fetchone()
-    if row is None:
+        value = stamp(cursor)
+    if value is None:
         return None
-    stamp = int(row[0])
     held = _held.get(connection.alias)
-    if held is None or held[0] != stamp or len(held[1]) > _LIMIT:
-        held = (stamp, {})
+    if held is None or held[0] != value or len(held[1]) > _LIMIT:
+        held = (value, {})
         _held[connection.alias] = held
     return held[1]
+
+
+def stamp(cursor: Any) -> int | None:
+    """The configuration's stamp now (None: no stamp row)."""
+    cursor.execute(STAMP_SQL)
+    row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def held() -> tuple[int, Memo] | None:
+    """What this process holds for the connection's database and the stamp it is valid for, *without* asking
+    the database (None: nothing yet). Only for a caller that confirms the stamp itself (``STAMP_SQL``) in the
+    transaction that acts on these entries, and starts over with ``current()`` when it moved; every other
+    caller uses ``current()``."""
+    held = _held.get(connection.alias)
+    if held is None or len(held[1]) > _LIMIT:
+        return None
+    return held
 
 
 def get(memo: Memo | None, key: Hashable, build: Callable[[], T]) -> T:

@@ -173,9 +173,12 @@ class CancelledBy(models.TextChoices):
 
 
 class Appointment(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="appointments")
+    # No single-column indexes on these three keys: the (key, start) indexes below serve every lookup by the key
+    # alone, and each index costs every booking's insert (see docs/benchmarks.md, booking throughput).
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", db_index=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments", db_index=False)
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.PROTECT, related_name="appointments",
+                                     db_index=False)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="+")
     start = models.DateTimeField()
@@ -231,7 +234,8 @@ class Reservation(models.Model):
 
     organization_id = models.BigIntegerField()
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reservations")
-    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="reservations")
+    # indexed by (resource, start) below and by the exclusion constraint; no index of its own
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="reservations", db_index=False)
     start = models.DateTimeField()
     end = models.DateTimeField()
     active = models.BooleanField(default=True)

@@ -109,15 +109,18 @@ def narrow(spec: TypeSpec, location: Location, memo: Memo | None = None) -> tupl
 
 
 def choice_at(spec: TypeSpec, practitioner: Resource, location: Location, start: datetime,
-              memo: Memo | None = None) -> Choice | None:
-    """The option at exactly ``start`` with this practitioner at this location, or None."""
+              memo: Memo | None = None, busy: bool = True) -> Choice | None:
+    """The option at exactly ``start`` with this practitioner at this location, or None. With ``busy`` False
+    the practitioner's reservations are not read: the answer then only says that the templates, exceptions
+    and time off allow the time (a booking leaves the rest to the database's overlap guarantee)."""
     narrowed = _at_location(spec, location, memo)
     if narrowed is None:
         return None
     local_spec, pool_ids = narrowed
     resources = [practitioner, *_resources(pool_ids, memo)]
     reach = spec.duration + spec.buffer_before + spec.buffer_after + timedelta(hours=12)
-    cals = calendars(resources, location, Interval(start - reach, start + reach), memo=memo)
+    cals = calendars(resources, location, Interval(start - reach, start + reach), memo=memo,
+                     busy_cache=None if busy else {practitioner.pk: []})
     option = option_at(local_spec, cals[practitioner.pk], cals, start)
     if option is None:
         return None
