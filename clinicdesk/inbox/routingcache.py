@@ -19,24 +19,22 @@ cached. ``current()``/``get()`` let other apps cache rows of the same tables (e.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
 
-from django.db import connection
 from django.utils import timezone
 
 from clinicdesk.inbox import routing
+from clinicdesk.lib import stamps
+from clinicdesk.lib.stamps import Memo, get
 
-T = TypeVar("T")
-Memo = dict[Hashable, Any]
+__all__ = ["Memo", "clear", "current", "get", "pinned", "practice_routing"]
 
-_STAMP_SQL = "SELECT value FROM inbox_routingstamp WHERE id = 1"
-_LIMIT = 2_000  # entries; a practice needs a few, a network a few hundred
 
-_held: dict[str, tuple[int, Memo]] = {}  # per database alias: (stamp, entries)
+_cache = stamps.StampedCache("inbox_routingstamp")
+clear = _cache.clear
 
 
 _pinned = threading.local()
@@ -58,31 +56,7 @@ def current() -> Memo | None:
     if getattr(_pinned, "set", False):
         memo: Memo | None = _pinned.memo
         return memo
-    with connection.cursor() as cursor:
-        cursor.execute(_STAMP_SQL)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    stamp = int(row[0])
-    held = _held.get(connection.alias)
-    if held is None or held[0] != stamp or len(held[1]) > _LIMIT:
-        held = (stamp, {})
-        _held[connection.alias] = held
-    return held[1]
-
-
-def get(memo: Memo | None, key: Hashable, build: Callable[[], T]) -> T:
-    if memo is None:
-        return build()
-    try:
-        return memo[key]
-    except KeyError:
-        value = memo[key] = build()
-        return value
-
-
-def clear() -> None:
-    _held.clear()
+    return _cache.current()
 
 
 @dataclass(frozen=True)

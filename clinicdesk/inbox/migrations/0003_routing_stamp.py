@@ -9,6 +9,8 @@ transaction rolled back leaves the old value, and a later change cannot come bac
 
 from django.db import migrations, models
 
+from clinicdesk.lib import stamps
+
 TABLES = [
     "inbox_pool",
     "inbox_pool_members",
@@ -19,45 +21,14 @@ TABLES = [
     "staff_user",
     "practice_organization",
 ]
-_SQLITE_BUMP = "UPDATE inbox_routingstamp SET value = random() WHERE id = 1"
-
-POSTGRES_FUNCTION = (
-    "CREATE OR REPLACE FUNCTION inbox_routingstamp_bump() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "UPDATE inbox_routingstamp SET value = (random() * 9.2e18 - 4.6e18)::bigint WHERE id = 1; "
-    "RETURN NULL; END $$"
-)
-
-
-def _sqlite(table: str) -> list[str]:
-    return [f"CREATE TRIGGER routingstamp_{table}_{op.lower()} AFTER {op} ON {table} BEGIN {_SQLITE_BUMP}; END"
-            for op in ("INSERT", "UPDATE", "DELETE")]
-
-
-def _postgres(table: str) -> list[str]:
-    return [f"CREATE TRIGGER routingstamp_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION inbox_routingstamp_bump()"]
 
 
 def forwards(apps, schema_editor):
-    schema_editor.execute("INSERT INTO inbox_routingstamp (id, value) VALUES (1, 1)")
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(POSTGRES_FUNCTION)
-    for table in TABLES:
-        for sql in {"sqlite": _sqlite, "postgresql": _postgres}.get(vendor, lambda _t: [])(table):
-            schema_editor.execute(sql)
+    stamps.install_triggers(schema_editor, stamp_table="inbox_routingstamp", prefix="routingstamp", tables=TABLES)
 
 
 def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for table in TABLES:
-        if vendor == "sqlite":
-            for op in ("insert", "update", "delete"):
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS routingstamp_{table}_{op}")
-        elif vendor == "postgresql":
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS routingstamp_bump ON {table}")
-    if vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS inbox_routingstamp_bump()")
+    stamps.remove_triggers(schema_editor, stamp_table="inbox_routingstamp", prefix="routingstamp", tables=TABLES)
 
 
 class Migration(migrations.Migration):
