@@ -43,21 +43,25 @@ def database_version() -> str:
         return f"PostgreSQL {cursor.fetchone()[0]}"
 
 
-def backend_cpu() -> float:
-    """CPU seconds used so far by this connection's PostgreSQL backend process (0 on SQLite, whose work is
-    in our own process, or where /proc cannot be read). Beside wall-clock figures on a shared machine, client
-    plus backend CPU is the figure other people's load does not move much."""
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) used so far by process ``pid``; 0 where /proc is unreadable."""
     import os
 
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def backend_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend process (0 on SQLite, whose work is
+    in our own process). Beside wall-clock figures on a shared machine, client plus backend CPU is the figure
+    other people's load does not move much."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return 0.0
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        return process_cpu(cursor.fetchone()[0])

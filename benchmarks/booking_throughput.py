@@ -24,9 +24,9 @@ import pstats
 import random
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+from _setup import backend_cpu
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -67,20 +67,6 @@ def free_slots(org: Organization, appointment_type: AppointmentType, wanted: int
     return slots[:wanted]
 
 
-def _backend_cpu() -> float:
-    """CPU seconds used so far by this connection's PostgreSQL backend process (0 where unreadable)."""
-    if connection.vendor != "postgresql":
-        return 0.0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
 def warm_up(slots: list[Slot], appointment_type: AppointmentType, practitioners: dict[int, Any],
             locations: dict[int, Location]) -> None:
     """Fill this process's configuration cache (each practitioner's resource, the type, the templates of each
@@ -113,7 +99,7 @@ def book_all(slots: list[Slot], type_id: int, actor_user_id: int, patient_ids: l
     warm_up(slots, appointment_type, practitioners, locations)
     ok = failed = 0
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU time: the machine is shared
-    cpu, db_cpu = time.process_time(), _backend_cpu()
+    cpu, db_cpu = time.process_time(), backend_cpu()
     started = time.perf_counter()
     if profiler:
         profiler.enable()
@@ -132,7 +118,7 @@ def book_all(slots: list[Slot], type_id: int, actor_user_id: int, patient_ids: l
     if queries is not None:
         captured.__exit__(None, None, None)
         queries += captured.captured_queries
-    db_cpu = _backend_cpu() - db_cpu
+    db_cpu = backend_cpu() - db_cpu
     cpu = time.process_time() - cpu
     if profiler:
         profiler.disable()

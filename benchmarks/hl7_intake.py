@@ -29,9 +29,8 @@ import sys
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-from _setup import PROJECT, configure, database_version  # the benchmarks folder is on sys.path
+from _setup import PROJECT, configure, database_version, process_cpu  # the benchmarks folder is on sys.path
 
 configure("hl7_intake.sqlite3")
 
@@ -167,15 +166,6 @@ def intake_rate(port: int, messages: list[bytes], connections: int) -> tuple[flo
     return len(messages) / (time.perf_counter() - started), codes, latencies
 
 
-def _cpu_of(pid: int) -> float:
-    """CPU seconds (user + system, all threads) used so far by process ``pid``; 0 where unreadable."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _backend_pids() -> list[int]:
     """The PostgreSQL backends of other sessions on the benchmark database: the listener's (none on SQLite)."""
     if connection.vendor != "postgresql":
@@ -188,7 +178,7 @@ def _backend_pids() -> list[int]:
 
 def server_cpu(listener: subprocess.Popen[bytes]) -> tuple[float, float]:
     """CPU seconds so far of the listener process and of its database backends."""
-    return _cpu_of(listener.pid), sum(_cpu_of(pid) for pid in _backend_pids())
+    return process_cpu(listener.pid), sum(process_cpu(pid) for pid in _backend_pids())
 
 
 def check_stored(org: Organization, run: str, count: int) -> str:
