@@ -35,7 +35,7 @@ def _card_extension(head: bytes) -> str | None:
     return None
 
 
-def _check_card(upload: UploadedFile, field: str) -> str:
+def check_card(upload: UploadedFile, field: str) -> str:
     """Refuse what is not a card image; return the extension to store it under."""
     from django.conf import settings
 
@@ -84,7 +84,7 @@ def coverage_save(*, actor: Actor, coverage: Coverage, fields: dict[str, Any],
     unknown = set(fields) - COVERAGE_FIELDS
     if unknown:
         raise ValidationError({name: "This field cannot be set." for name in sorted(unknown)})
-    extensions = {name: _check_card(upload, name) for name, upload in (cards or {}).items()}
+    extensions = {name: check_card(upload, name) for name, upload in (cards or {}).items()}
     for name, value in fields.items():
         setattr(coverage, name, value)
     start, end = coverage.effective_date, coverage.end_date

@@ -20,7 +20,7 @@ from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, audit_record
 from clinicdesk.chartupdates.services import proposals_create
 from clinicdesk.insurance.models import Coverage, CoverageStatus
-from clinicdesk.insurance.services import _check_card, coverage_save
+from clinicdesk.insurance.services import check_card, coverage_save
 from clinicdesk.intake import questionnaire as q
 from clinicdesk.intake.mapping import chart_changes
 from clinicdesk.intake.models import (
@@ -212,7 +212,7 @@ def _store_cards(actor: Actor, patient: Patient, response: FormResponse, cards: 
         coverage_save(actor=actor, coverage=coverage, fields={}, cards=cards)
         return
     for side, upload in cards.items():
-        extension = _check_card(upload, side)  # a photo or a PDF, stored under its detected type
+        extension = check_card(upload, side)  # a photo or a PDF, stored under its detected type
         card = FormResponseCard(organization_id=patient.organization_id, patient=patient, response=response, side=side)
         card.image.save(f"card.{extension}", upload, save=False)
         card.save()
