@@ -199,9 +199,9 @@ def decide(item: Item, rules: Sequence[Rule], ctx: Context, now: datetime) -> De
             continue
         user, pool, found = resolve_target(rule.target, item, ctx, now)
         if user is None and pool is None:
-            reasons.append(f"rule {index} matched but skipped: " + "; ".join(found))
+            reasons.append(f"rule {index + 1} matched but skipped: " + "; ".join(found))
             continue
-        reasons.append(f"rule {index} ({rule.target.kind})")
+        reasons.append(f"rule {index + 1} ({rule.target.kind})")  # numbered from 1, as on the rules page
         reasons.extend(found)
         escalate_at = start + timedelta(minutes=rule.sla_minutes) if rule.sla_minutes else None
         return Decision(user, pool, index, tuple(reasons), priority, escalate_at)

@@ -81,7 +81,7 @@ def test_results_to_ordering_practitioner_and_critical_flag_makes_urgent() -> No
 def test_results_without_ordering_practitioner_fall_through_to_primary() -> None:
     decision = decide(Item("results", primary_practitioner_id=DR_A), RULES, CTX, NOW)
     assert (decision.pool, decision.rule_index) == ("nurses_a", 3)
-    assert any("rule 2 matched but skipped" in reason for reason in decision.reasons)
+    assert any("rule 3 matched but skipped" in reason for reason in decision.reasons)
 
 
 def test_fallback_when_nothing_applies() -> None:

@@ -98,7 +98,7 @@ def test_the_item_page_shows_body_patient_reasons_and_is_audited(pools: Any, fro
     page = client_for(frontdesk).get(reverse("inbox:detail", args=[item.pk])).content.decode()
     assert "Needs a later time, after 3 pm" in page
     assert reverse("patients:chart", args=[patient.pk]) in page
-    assert "rule 2 (pool)" in page  # the routing reasons
+    assert "rule 3 (pool)" in page  # the routing reasons
     assert AuditEvent.objects.filter(action="view", object_type="inbox.InboxItem", object_id=str(item.pk),
                                      patient_id=patient.pk).exists()
 
