@@ -186,6 +186,7 @@ def _update_inbox_item(actor: Actor, document: Document, previous: int | None, r
     if refiling:
         moved = " (moved from another patient)" if previous != patient.pk else ""
         what = f"Re-filed{moved}. {what} Reason: {reason}"
+    item = inbox.item_set_patient(actor=actor, item=item, patient=patient)
     inbox.item_comment(actor=actor, item=item, text=what)
     if user is not None or pool is not None:
         item = inbox.item_reassign(actor=actor, item=item, user=user, pool=pool, reason="document filed for review")

@@ -160,6 +160,20 @@ def item_comment(*, actor: Actor, item: InboxItem, text: str) -> InboxComment:
     return comment
 
 
+def item_set_patient(*, actor: Actor, item: InboxItem, patient: Patient) -> InboxItem:
+    """Attach the patient the item turned out to be about (a document filed, a result matched by hand)."""
+    if patient.organization_id != item.organization_id:
+        raise ValidationError("the patient belongs to another practice")
+    with transaction.atomic():
+        item = InboxItem.objects.select_for_update().get(pk=item.pk)
+        if item.patient_id == patient.pk:
+            return item
+        before, item.patient = item.patient_id, patient
+        item.save(update_fields=["patient"])
+        _audit_change(actor, item, {"patient": [before, patient.pk]})
+    return item
+
+
 def item_reassign(*, actor: Actor, item: InboxItem, user: User | None = None, pool: Pool | None = None,
                   reason: str = "") -> InboxItem:
     """Hand the item to a person and/or a pool by hand (no rules, no delegation: the person chose)."""

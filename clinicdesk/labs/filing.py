@@ -36,7 +36,7 @@ from clinicdesk.labs.models import (
     ObservationStatus,
     ResultMatch,
 )
-from clinicdesk.labs.notify import result_inbox_item
+from clinicdesk.labs.notify import reconciled, result_inbox_item
 from clinicdesk.lib import rows
 from clinicdesk.lib.names import fold
 from clinicdesk.patients.models import Patient, Status
@@ -138,6 +138,7 @@ def match_confirm(*, actor: Actor, match: ResultMatch, patient: Patient) -> Resu
                      patient_id=patient.pk, organization_id=match.organization_id,
                      detail={"decision": "confirmed", "orders": [o.pk for o in orders],
                              "inbound": match.inbound_id})
+        reconciled(actor=actor, match=match)
         if "changes" in match.identity:  # demographics (ADT): now that staff know whose they are, propose them
             from clinicdesk.labs.demographics import proposals_for
 

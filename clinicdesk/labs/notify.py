@@ -2,13 +2,14 @@
 
 A confident match goes to the ordering practitioner (by the practice's routing rules; critical results
 critical and abnormal ones urgent). An uncertain match goes to reconciliation with no patient attached,
-so staff confirm who it belongs to before anyone acts on it.
+so staff confirm who it belongs to before anyone acts on it; once they do (``reconciled``), that item is
+closed under the patient and the result is routed as a confident match would have been.
 """
 
 from __future__ import annotations
 
 from clinicdesk.audit.services import Actor, Entry
-from clinicdesk.inbox.models import InboxItem, Kind, Priority
+from clinicdesk.inbox.models import InboxItem, ItemStatus, Kind, Priority
 from clinicdesk.inbox.services import item_create
 from clinicdesk.labs.models import LabObservation, LabOrder, MatchStatus, ResultMatch
 from clinicdesk.practice.models import Organization
@@ -36,7 +37,7 @@ def result_inbox_item(*, organization: Organization, match: ResultMatch,
     priority = Priority.URGENT if abnormal or critical else Priority.ROUTINE
     source = f"labs.ResultMatch:{match.pk}"
     actor = Actor.system(via="hl7")
-    if match.status == MatchStatus.MATCHED and match.candidate is not None:
+    if match.status in (MatchStatus.MATCHED, MatchStatus.CONFIRMED) and match.candidate is not None:
         return item_create(actor=actor, organization=organization, kind=Kind.LAB_RESULT, category=RESULTS,
                            title=f"{'CRITICAL ' if critical else ''}Result: {tests} ({summary})",
                            patient=match.candidate, priority=priority, critical=critical,
@@ -49,3 +50,20 @@ def result_inbox_item(*, organization: Organization, match: ResultMatch,
                        title=f"Match needed: {tests} for {who or 'an unidentified patient'} ({summary})",
                        body="; ".join(str(r) for r in match.reasons), priority=priority, critical=critical,
                        source=source, audit=audit)
+
+
+def reconciled(*, actor: Actor, match: ResultMatch) -> None:
+    """After staff confirmed an uncertain match (inside ``match_confirm``'s transaction): close its
+    reconciliation item under the patient and route the result to the ordering practitioner."""
+    from clinicdesk.inbox.services import item_comment, item_set_patient, item_update_status
+
+    patient = match.candidate
+    assert patient is not None
+    waiting = InboxItem.objects.filter(organization_id=match.organization_id, category=RECONCILIATION,
+                                       source=f"labs.ResultMatch:{match.pk}").exclude(status=ItemStatus.DONE)
+    for item in waiting:
+        item = item_set_patient(actor=actor, item=item, patient=patient)
+        item_comment(actor=actor, item=item, text=f"Match confirmed: {patient.display_name} ({patient.mrn}).")
+        item_update_status(actor=actor, item=item, status=ItemStatus.DONE)
+    if match.orders.exists():
+        result_inbox_item(organization=match.organization, match=match)

@@ -43,7 +43,7 @@ def test_filing_without_routing_closes_the_inbox_item_with_a_note(frontdesk: Use
                                                                   patient: Patient) -> None:
     file(frontdesk, document, patient)
     item = InboxItem.objects.get(pk=document.inbox_item_id)
-    assert item.status == "done"
+    assert item.status == "done" and item.patient == patient  # the inbox item now says whom it was about
     assert item.comments.get().text == (f"Filed to {patient.display_name} ({patient.mrn}) as Lab report, "
                                         f"dated 11/02/2026: “Lab report”.")
 
@@ -96,7 +96,9 @@ def test_moving_to_another_patient_keeps_history_and_tells_both_patients_trails(
     events = AuditEvent.objects.filter(object_type="documents.Document", action="update").order_by("seq")
     assert [(e.patient_id, e.detail.get("classified"), e.detail.get("removed_from_chart")) for e in events] == [
         (patient.pk, "filed", None), (right.pk, "refiled", None), (patient.pk, None, True)]
-    comment = InboxItem.objects.get(pk=document.inbox_item_id).comments.order_by("pk").last()
+    item = InboxItem.objects.get(pk=document.inbox_item_id)
+    assert item.patient == right
+    comment = item.comments.order_by("pk").last()
     assert comment is not None and comment.text.startswith("Re-filed (moved from another patient).")
 
 

@@ -120,6 +120,26 @@ def test_staff_confirm_attaches_and_audits(org: Organization, frontdesk: User) -
     assert (event.patient_id, event.user_id, event.detail["decision"]) == (patient.pk, frontdesk.pk, "confirmed")
 
 
+def test_a_confirmed_match_closes_its_reconciliation_item_and_goes_to_the_ordering_practitioner(
+        org: Organization, frontdesk: User) -> None:
+    from clinicdesk.inbox.models import InboxItem
+    from clinicdesk.labs.notify import RECONCILIATION, RESULTS
+
+    patient = bob(org, birth_date=date(1965, 1, 7))
+    [match] = hl7_file(inbound=receive(CMP))
+    waiting = InboxItem.objects.get(category=RECONCILIATION)
+    assert waiting.patient is None and not InboxItem.objects.filter(category=RESULTS).exists()
+
+    match_confirm(actor=actor_for(frontdesk), match=match, patient=patient)
+
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.patient) == ("done", patient)
+    assert waiting.comments.get().text.startswith("Match confirmed: ")
+    routed = InboxItem.objects.get(category=RESULTS)
+    assert routed.patient == patient and routed.priority == "urgent"  # glucose 105 H: abnormal
+    assert routed.source == f"labs.ResultMatch:{match.pk}"
+
+
 def test_staff_reject_leaves_the_result_unattached_and_audits(org: Organization, frontdesk: User) -> None:
     bob(org, birth_date=date(1965, 1, 7))
     [match] = hl7_file(inbound=receive(CMP))
