@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from clinicdesk.audit.models import AuditEvent
 from clinicdesk.messaging.models import MessageStatus, OutboundMessage
@@ -53,7 +55,7 @@ def test_log_lists_and_filters_by_status_channel_patient_type_and_date(frontdesk
     assert shown(mrn=emailable.mrn.lower()) == {failed.pk}
     assert shown(appointment_type=str(clinic.follow_up.pk)) == {failed.pk, sent.pk}
     assert shown(appointment_type=str(clinic.mri.pk)) == set()
-    today = date.today()
+    today = timezone.now().astimezone(ZoneInfo(clinic.org.timezone)).date()  # the dates are the practice's
     assert shown(date_from=f"{today:%m/%d/%Y}", date_to=f"{today + timedelta(days=1):%m/%d/%Y}") == {failed.pk,
                                                                                                    sent.pk}
     assert shown(date_to=f"{today - timedelta(days=2):%m/%d/%Y}") == set()
