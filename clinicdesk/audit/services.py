@@ -99,8 +99,6 @@ def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id
     if not entries:
         return
     org_id = organization_id if organization_id is not None else actor.organization_id
-    now = timezone.now()
-    ip = _stored_ip(actor.ip)
     # No savepoint of its own: an audit write that fails must fail the caller's whole transaction anyway,
     # and a savepoint costs two round trips on every audited write.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
@@ -108,20 +106,41 @@ def audit_record_many(*, actor: Actor, entries: Sequence[Entry], organization_id
             chain, seq, prev_hash = str(locked[0]), int(locked[1]), str(locked[2])
         else:
             chain, seq, prev_hash = _lock_strand(cursor, org_id)
-        rows = []
-        for entry in entries:
-            fields: dict[str, Any] = {
-                "chain": chain, "seq": seq + 1, "at": now, "organization_id": org_id,
-                "user_id": actor.user.pk if actor.user else None,
-                "username": actor.user.get_username() if actor.user else actor.role,
-                "role": actor.role, "action": entry.action, "object_type": entry.object_type,
-                "object_id": entry.object_id, "patient_id": entry.patient_id, "ip": ip,
-                "via": actor.via, "outcome": entry.outcome, "detail": entry.detail,
-            }
-            digest = event_hash(prev_hash, fields)
-            rows.append({**fields, "prev_hash": prev_hash, "hash": digest})
-            seq, prev_hash = seq + 1, digest
-        _insert(cursor, rows, move=[seq, prev_hash, chain])
+        _insert(cursor, *_chained(actor, entries, org_id, (chain, seq, prev_hash)))
+
+
+def audit_query(*, actor: Actor, entries: Sequence[Entry], locked: Sequence[Any],
+                organization_id: int | None = None) -> tuple[str, list[Any]]:
+    """PostgreSQL: the query (and its parameters) that appends ``entries`` to the strand ``locked`` (the row
+    ``strand_lock_sql`` returned in the caller's open transaction) and moves its head, for a caller that sends
+    it itself, with a statement of its own after it (a booking ends it with its ``COMMIT``). Up to 20 entries."""
+    if not 0 < len(entries) <= _ONE_QUERY_ROWS or connection.vendor != "postgresql":
+        raise ValueError("audit_query writes 1 to 20 entries on PostgreSQL")
+    org_id = organization_id if organization_id is not None else actor.organization_id
+    rows, move = _chained(actor, entries, org_id, (str(locked[0]), int(locked[1]), str(locked[2])))
+    return _one_query(_values(rows), move)
+
+
+def _chained(actor: Actor, entries: Sequence[Entry], org_id: int | None,
+             head: tuple[str, int, str]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The entries as rows chained after ``head`` (strand, seq, hash), and the head's new (seq, hash, strand)."""
+    chain, seq, prev_hash = head
+    now = timezone.now()
+    ip = _stored_ip(actor.ip)
+    rows = []
+    for entry in entries:
+        fields: dict[str, Any] = {
+            "chain": chain, "seq": seq + 1, "at": now, "organization_id": org_id,
+            "user_id": actor.user.pk if actor.user else None,
+            "username": actor.user.get_username() if actor.user else actor.role,
+            "role": actor.role, "action": entry.action, "object_type": entry.object_type,
+            "object_id": entry.object_id, "patient_id": entry.patient_id, "ip": ip,
+            "via": actor.via, "outcome": entry.outcome, "detail": entry.detail,
+        }
+        digest = event_hash(prev_hash, fields)
+        rows.append({**fields, "prev_hash": prev_hash, "hash": digest})
+        seq, prev_hash = seq + 1, digest
+    return rows, [seq, prev_hash, chain]
 
 
 # A strand's head row, locked until the transaction ends. Plain SQL: these run on every audited write.
@@ -185,24 +204,35 @@ def _insert(cursor: Any, rows: list[dict[str, Any]], move: list[Any]) -> None:
     its SQL value by value. On PostgreSQL the events (one multi-row INSERT) go in with the head's update in one
     round trip: two statements in one simple-protocol query, as Django's psycopg cursor binds parameters on the
     client side. Elsewhere (SQLite, or more rows): executemany, then the update."""
-    fields, sql = _insert_sql()
-    # Only these columns need the database's own form; the rest are plain str/int/None. All rows of one
-    # call share the time and address, so those are adapted once.
-    adapt = {name: f for f, name in zip(fields, _COLUMNS, strict=True) if name in ("at", "ip", "detail")}
-    shared = {name: adapt[name].get_db_prep_save(rows[0][name], connection) for name in ("at", "ip")}
-    values = [[shared[name] if name in shared else
-               adapt["detail"].get_db_prep_save(row[name], connection) if name == "detail" else row[name]
-               for name in _COLUMNS] for row in rows]
+    values = _values(rows)
     if len(values) <= _ONE_QUERY_ROWS and rows_lib.one_trip(cursor):  # PostgreSQL: rows and head in one query
-        many = ", ".join([sql.rsplit(" VALUES ", 1)[1]] * (len(values) - 1))
-        cursor.execute(f"{sql}{', ' if many else ''}{many}; {_MOVE_HEAD}",
-                       [value for row in values for value in row] + move)
+        cursor.execute(*_one_query(values, move))
         return
+    _, sql = _insert_sql()
     if len(values) == 1:  # a plain execute (psycopg's executemany sets up a pipeline)
         cursor.execute(sql, values[0])
     else:  # executemany of one statement: psycopg pipelines it and parses the SQL once; sqlite3 loops in C
         cursor.executemany(sql, values)
     cursor.execute(_MOVE_HEAD, move)
+
+
+def _values(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """The rows' values in ``_COLUMNS`` order, in the database's form."""
+    fields, _ = _insert_sql()
+    # Only these columns need the database's own form; the rest are plain str/int/None. All rows of one
+    # call share the time and address, so those are adapted once.
+    adapt = {name: f for f, name in zip(fields, _COLUMNS, strict=True) if name in ("at", "ip", "detail")}
+    shared = {name: adapt[name].get_db_prep_save(rows[0][name], connection) for name in ("at", "ip")}
+    return [[shared[name] if name in shared else
+             adapt["detail"].get_db_prep_save(row[name], connection) if name == "detail" else row[name]
+             for name in _COLUMNS] for row in rows]
+
+
+def _one_query(values: list[list[Any]], move: list[Any]) -> tuple[str, list[Any]]:
+    """One multi-row INSERT of the events and the head's update, as one query of two statements."""
+    _, sql = _insert_sql()
+    many = ", ".join([sql.rsplit(" VALUES ", 1)[1]] * (len(values) - 1))
+    return f"{sql}{', ' if many else ''}{many}; {_MOVE_HEAD}", [value for row in values for value in row] + move
 
 
 @functools.cache

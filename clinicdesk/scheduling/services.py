@@ -11,7 +11,8 @@ anyway (the exclusion constraint on PostgreSQL, triggers on SQLite). Only a refu
 the check would have: ``SlotUnavailable`` ("not available") if the time is held now, ``SlotTaken`` if not.
 Types with rooms or equipment still read the reservations first, since the kernel picks free resources from
 their pools. On PostgreSQL the appointment, its reservations and its first history row go in with one
-statement (``_BOOK_SQL``); SQLite inserts them one by one.
+statement (``pgbooking``; outside a larger transaction in two round trips, BEGIN and COMMIT included); SQLite
+inserts them one by one.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from clinicdesk.audit.models import Action
-from clinicdesk.audit.services import Actor, audit_record, strand_lock_sql
+from clinicdesk.audit.services import Actor, Entry, audit_record_many
 from clinicdesk.lib import rows
 from clinicdesk.patients.models import Patient
 from clinicdesk.patients.models import Status as PatientStatus
 from clinicdesk.practice.models import Location
-from clinicdesk.scheduling import configcache
+from clinicdesk.scheduling import configcache, pgbooking
 from clinicdesk.scheduling.calendars import type_spec
 from clinicdesk.scheduling.configcache import Memo
 from clinicdesk.scheduling.models import (
@@ -45,6 +46,7 @@ from clinicdesk.scheduling.models import (
     Series,
     Status,
 )
+from clinicdesk.scheduling.pgbooking import StaleConfiguration
 from clinicdesk.scheduling.selectors import Choice, choice_at, find_available
 from clinicdesk.scheduling.slots import Preferences
 from clinicdesk.staff.models import Practitioner
@@ -100,11 +102,26 @@ def _record(actor: Actor, appointment: Appointment, from_status: str, note: str 
         rows.insert([AppointmentChange(appointment=appointment, user=actor.user, via=actor.via,
                                        from_status=from_status, to_status=appointment.status, note=note[:200])],
                     returning_pk=False)
-    audit_record(actor=actor, action=Action.CREATE if not from_status else Action.UPDATE,
-                 object_type="Appointment", object_id=appointment.pk, patient_id=appointment.patient_id,
-                 organization_id=appointment.organization_id,
-                 detail={"status": {"from": from_status, "to": appointment.status}, "note": note[:200]},
-                 locked=locked)
+    audit_record_many(actor=actor, entries=[_entry(appointment, from_status, note)],
+                      organization_id=appointment.organization_id, locked=locked)
+
+
+def _entry(appointment: Appointment, from_status: str, note: str) -> Entry:
+    return Entry(action=Action.CREATE if not from_status else Action.UPDATE, object_type="Appointment",
+                 object_id=str(appointment.pk), patient_id=appointment.patient_id,
+                 detail={"status": {"from": from_status, "to": appointment.status}, "note": note[:200]})
+
+
+def _book_standalone(actor: Actor, appointment: Appointment, held: pgbooking.Held, note: str,
+                     stamp: int | None) -> bool:
+    """Book in the booking's own two-query transaction (``pgbooking``); False: nothing written, book the
+    usual way (the audit strand has to be opened first)."""
+    try:
+        pgbooking.book_standalone(actor, appointment, held, note, stamp,
+                                  lambda booked: _entry(booked, "", note))
+    except pgbooking.NoFreeStrand:
+        return False
+    return True
 
 
 def appointment_book(*, actor: Actor, patient: Patient, appointment_type: AppointmentType,
@@ -130,13 +147,9 @@ def appointment_book(*, actor: Actor, patient: Patient, appointment_type: Appoin
     if assumed is not None:
         try:
             return _book(booking, assumed[1], assumed[0])
-        except _StaleConfiguration:
+        except StaleConfiguration:
             pass
     return _book(booking, configcache.current(), None)
-
-
-class _StaleConfiguration(Exception):
-    """The configuration changed since the process cache was checked: book again with fresh entries."""
 
 
 @dataclass(frozen=True)
@@ -164,26 +177,27 @@ def _book(booking: _Booking, memo: Memo | None, stamp: int | None) -> Appointmen
     choice = choice_at(spec, resource, location, start, memo, bool(spec.requirements))
     if choice is None:
         if stamp is not None:
-            raise _StaleConfiguration  # refuse only on a configuration read from the database just now
+            raise StaleConfiguration  # refuse only on a configuration read from the database just now
         raise SlotUnavailable(f"{practitioner.display_name} is not available for {appointment_type.name} then.",
                               _next_options(appointment_type, resource, location, start))
     held = [(resource_id, interval.start, interval.end) for resource_id, interval in choice.option.reservations(spec)]
+    appointment = Appointment(
+        organization_id=patient.organization_id, patient=patient, practitioner=practitioner,
+        location=location, appointment_type=appointment_type, start=choice.start, end=choice.end,
+        status=status, reason=reason, notes=notes, created_by=actor.user,
+        rescheduled_from=rescheduled_from, series=series)
     try:
-        with transaction.atomic():
-            appointment = Appointment(
-                organization_id=patient.organization_id, patient=patient, practitioner=practitioner,
-                location=location, appointment_type=appointment_type, start=choice.start, end=choice.end,
-                status=status, reason=reason, notes=notes, created_by=actor.user,
-                rescheduled_from=rescheduled_from, series=series)
-            if connection.vendor == "postgresql":
-                locked = _insert_at_once(actor, appointment, held, reason, stamp)
-                _record(actor, appointment, "", reason, history_written=True, locked=locked)
-            else:
-                rows.insert([appointment])
-                rows.insert([Reservation(organization_id=appointment.organization_id, appointment=appointment,
-                                         resource_id=resource_id, start=begin, end=end)
-                             for resource_id, begin, end in held], returning_pk=False)
-                _record(actor, appointment, "", reason)
+        if not (pgbooking.standalone() and _book_standalone(actor, appointment, held, reason, stamp)):
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    locked = pgbooking.insert_at_once(actor, appointment, held, reason, stamp)
+                    _record(actor, appointment, "", reason, history_written=True, locked=locked)
+                else:
+                    rows.insert([appointment])
+                    rows.insert([Reservation(organization_id=appointment.organization_id, appointment=appointment,
+                                             resource_id=resource_id, start=begin, end=end)
+                                 for resource_id, begin, end in held], returning_pk=False)
+                    _record(actor, appointment, "", reason)
     except (IntegrityError, OperationalError) as exc:
         # A deadlock in the exclusion check (two bookers of one time, where the resource lock above is not
         # taken) is a lost race as well.
@@ -198,86 +212,6 @@ def _book(booking: _Booking, memo: Memo | None, stamp: int | None) -> Appointmen
                                   "then.", options) from exc
         raise SlotTaken("That time was just taken.", options) from exc
     return appointment
-
-
-# The appointment, its reservations and its first history row in one statement (PostgreSQL's data-modifying
-# WITH): one round trip instead of three. Per number of reservations; columns from the models.
-_BOOK_SQL: dict[int, str] = {}
-
-
-def _book_sql(reservations: int) -> str:
-    if reservations not in _BOOK_SQL:
-        fields, insert_appointment = rows.statement(Appointment, returning=True)
-        quote = connection.ops.quote_name
-        held = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz)"] * reservations)
-        change = [f.column for f in AppointmentChange._meta.concrete_fields if not f.primary_key]
-        assert change == ["appointment_id", "at", "user_id", "via", "from_status", "to_status", "note"], change
-        insert_appointment = insert_appointment.replace(
-            f" RETURNING {quote('id')}", " RETURNING id, organization_id, created_at, created_by_id, status")
-        _BOOK_SQL[reservations] = (  # only names from the models and placeholders: every value is a parameter
-            f"WITH a AS ({insert_appointment}), "  # noqa: S608
-            f"r AS (INSERT INTO {quote(Reservation._meta.db_table)} "
-            '(organization_id, appointment_id, resource_id, "start", "end", active) '
-            f"SELECT a.organization_id, a.id, h.resource_id, h.s, h.e, TRUE FROM a, (VALUES {held}) "
-            "AS h (resource_id, s, e)), "
-            f"c AS (INSERT INTO {quote(AppointmentChange._meta.db_table)} ({', '.join(map(quote, change))}) "
-            "SELECT a.id, a.created_at, a.created_by_id, %s, '', a.status, %s FROM a) "
-            "SELECT id FROM a"
-        )
-        assert len(fields) + 2 + 3 * reservations == _BOOK_SQL[reservations].count("%s")
-    return _BOOK_SQL[reservations]
-
-
-# Bookers of one resource take turns from their insert to their commit (a transaction-scoped advisory lock per
-# resource, taken in id order; ids beyond 2**31 share keys, which only makes more of them wait). Without it, two
-# bookings of one time that both insert before either commits each wait for the other in the exclusion check:
-# PostgreSQL breaks the deadlock after deadlock_timeout (1 s) and the loser gets an error instead of
-# SlotTaken. With it, the second waits for the first's commit and then finds its reservation: SlotTaken at
-# once. 7101: this lock's class; nothing else in clinicdesk takes advisory locks.
-_TAKE_RESOURCE = "SELECT pg_advisory_xact_lock(7101, mod(%s::bigint, 2147483647)::int)"
-
-
-def _insert_at_once(actor: Actor, appointment: Appointment, held: list[tuple[int, datetime, datetime]],
-                    note: str, stamp: int | None) -> Any:
-    """Insert the appointment (its pk is set), reservations and history row; where the cursor takes several
-    statements per query, lock an audit strand in the same round trip and return its row for ``audit_record``
-    (None: the audit locks one itself). With ``stamp``, confirm that the configuration is still the one the
-    check used (``_StaleConfiguration`` if not, which rolls the insert back)."""
-    fields, _ = rows.statement(Appointment, returning=True)
-    params = rows.values(appointment, fields)
-    for reservation in held:
-        params.extend(reservation)
-    params += [actor.via, note[:200]]
-    sql = _book_sql(len(held))
-    locked = None
-    with connection.cursor() as cursor:
-        one_trip = rows.one_trip(cursor)
-        lock = strand_lock_sql(appointment.organization_id) if one_trip else None
-        resources = sorted({resource_id for resource_id, _, _ in held})
-        if lock is None:
-            for resource_id in resources:
-                cursor.execute(_TAKE_RESOURCE, [resource_id])
-            cursor.execute(sql, params)
-            appointment.pk = cursor.fetchone()[0]
-            if stamp is not None and configcache.stamp(cursor) != stamp:
-                raise _StaleConfiguration
-        else:
-            confirm = f"; {configcache.STAMP_SQL}" if stamp is not None else ""
-            take = "".join(f"{_TAKE_RESOURCE}; " for _ in resources)
-            cursor.execute(f"{take}{sql}; {lock[0]}{confirm}", [*resources, *params, *lock[1]])
-            for _ in resources:
-                cursor.nextset()
-            appointment.pk = cursor.fetchone()[0]
-            cursor.nextset()
-            locked = cursor.fetchone()
-            if stamp is not None:
-                cursor.nextset()
-                row = cursor.fetchone()
-                if row is None or int(row[0]) != stamp:
-                    raise _StaleConfiguration
-    appointment._state.adding = False
-    appointment._state.db = connection.alias
-    return locked
 
 
 def _locked(appointment: Appointment) -> Appointment:

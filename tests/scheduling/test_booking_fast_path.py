@@ -116,13 +116,13 @@ def test_a_deadlock_in_the_overlap_check_is_a_lost_race(clinic: Clinic, patient:
     from django.db import OperationalError
 
     from clinicdesk.lib import rows
-    from clinicdesk.scheduling import services
+    from clinicdesk.scheduling import pgbooking
 
     def deadlock(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("deadlock detected\nCONTEXT:  while checking exclusion constraint on tuple (0,2) "
                                'in relation "scheduling_reservation"')
 
-    monkeypatch.setattr(services, "_insert_at_once", deadlock)
+    monkeypatch.setattr(pgbooking, "insert_at_once", deadlock)
     monkeypatch.setattr(rows, "insert", deadlock)
     with pytest.raises(SlotTaken, match="just taken"):
         appointment_book(actor=SYSTEM, **book_kwargs(clinic, patient, local(monday, 9)))
@@ -134,12 +134,12 @@ def test_other_database_errors_are_not_taken_for_a_lost_race(clinic: Clinic, pat
     from django.db import OperationalError
 
     from clinicdesk.lib import rows
-    from clinicdesk.scheduling import services
+    from clinicdesk.scheduling import pgbooking
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "_insert_at_once", broken)
+    monkeypatch.setattr(pgbooking, "insert_at_once", broken)
     monkeypatch.setattr(rows, "insert", broken)
     with pytest.raises(OperationalError):
         appointment_book(actor=SYSTEM, **book_kwargs(clinic, patient, local(monday, 9)))
