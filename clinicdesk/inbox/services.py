@@ -77,44 +77,75 @@ def item_create(*, actor: Actor, organization: Organization, kind: str, category
 
     ``audit``: a list the caller records (``audit_record_many``, same actor, same transaction) — a batch's
     events in one append; None: the event is recorded here."""
+    _check_item(organization, kind, priority, patient)  # before the transaction: bad input leaves it usable
+    # No savepoint of its own when called inside a transaction: a failing insert fails the caller's block anyway.
+    with transaction.atomic(savepoint=False):
+        draft = item_draft(organization=organization, kind=kind, category=category, title=title, body=body,
+                           patient=patient, priority=priority, critical=critical, due_at=due_at,
+                           location=location, ordering_practitioner=ordering_practitioner, source=source,
+                           now=now, ordering_practitioner_id=ordering_practitioner_id, created_by=actor.user)
+        (item,) = items_save(actor=actor, organization=organization, drafts=[draft], audit=audit)
+    return item
+
+
+def _check_item(organization: Organization, kind: str, priority: str, patient: Patient | None) -> None:
     if kind not in Kind.values:
         raise ValidationError({"kind": f"unknown kind {kind!r}"})
     if priority not in Priority.values:
         raise ValidationError({"priority": f"unknown priority {priority!r}"})
     if patient is not None and patient.organization_id != organization.pk:
         raise ValidationError({"patient": "patient belongs to another practice"})
+
+
+Draft = tuple[InboxItem, dict[str, Any]]
+"""An item routed but not saved yet, and the detail of its audit event."""
+
+
+def item_draft(*, organization: Organization, kind: str, category: str = "", title: str, body: str = "",
+               patient: Patient | None = None, priority: str = Priority.ROUTINE, critical: bool = False,
+               due_at: datetime | None = None, location: Location | None = None,
+               ordering_practitioner: Practitioner | None = None, source: str = "", now: datetime | None = None,
+               ordering_practitioner_id: int | None = None, created_by: User | None = None) -> Draft:
+    """An item checked and routed (``item_create``'s first half), for ``items_save`` to write with others in one
+    statement. Call inside the transaction that saves it (the fallback pool may be created here)."""
+    _check_item(organization, kind, priority, patient)
     now = now or timezone.now()
-    # No savepoint of its own when called inside a transaction: a failing insert fails the caller's block anyway.
+    practice = routingcache.practice_routing(organization_id=organization.pk, now=now)
+    decision = routing.decide(
+        routing.Item(category=category, priority=priority, critical=critical, created_at=now,
+                     primary_practitioner_id=patient.primary_practitioner_id if patient else None,
+                     ordering_practitioner_id=(ordering_practitioner.pk if ordering_practitioner
+                                               else ordering_practitioner_id),
+                     location_id=location.pk if location else None),
+        practice.rules, practice.context, now)
+    user_id = decision.assignee_user if decision.assignee_user in practice.active_users else None
+    pool_id = practice.pool_ids.get(decision.pool) if decision.pool else None
+    if user_id is None and pool_id is None:
+        pool_id = practice.pool_ids.get(routing.FALLBACK_POOL) or _fallback_pool(organization).pk
+    item = InboxItem(
+        organization=organization, kind=kind, category=category, patient=patient, location=location,
+        title=title, body=body, priority=decision.priority, due_at=due_at, assigned_user_id=user_id,
+        assigned_pool_id=pool_id,
+        routing_rule_id=practice.rule_ids[decision.rule_index] if decision.rule_index is not None else None,
+        routing_reasons=list(decision.reasons), escalate_at=decision.escalate_at, created_at=now,
+        created_by=created_by, source=source)
+    return item, {"kind": kind, "category": category, "assigned_user": user_id,
+                  "assigned_pool": _pool_key(practice, pool_id), "reasons": list(decision.reasons)}
+
+
+def items_save(*, actor: Actor, organization: Organization, drafts: list[Draft],
+               audit: list[Entry] | None = None) -> list[InboxItem]:
+    """Insert drafted items (one statement for all) with an audit event each; ``audit`` as in ``item_create``."""
     with transaction.atomic(savepoint=False):
-        practice = routingcache.practice_routing(organization_id=organization.pk, now=now)
-        decision = routing.decide(
-            routing.Item(category=category, priority=priority, critical=critical, created_at=now,
-                         primary_practitioner_id=patient.primary_practitioner_id if patient else None,
-                         ordering_practitioner_id=(ordering_practitioner.pk if ordering_practitioner
-                                                   else ordering_practitioner_id),
-                         location_id=location.pk if location else None),
-            practice.rules, practice.context, now)
-        user_id = decision.assignee_user if decision.assignee_user in practice.active_users else None
-        pool_id = practice.pool_ids.get(decision.pool) if decision.pool else None
-        if user_id is None and pool_id is None:
-            pool_id = practice.pool_ids.get(routing.FALLBACK_POOL) or _fallback_pool(organization).pk
-        item = InboxItem(
-            organization=organization, kind=kind, category=category, patient=patient, location=location,
-            title=title, body=body, priority=decision.priority, due_at=due_at, assigned_user_id=user_id,
-            assigned_pool_id=pool_id,
-            routing_rule_id=practice.rule_ids[decision.rule_index] if decision.rule_index is not None else None,
-            routing_reasons=list(decision.reasons), escalate_at=decision.escalate_at, created_at=now,
-            created_by=actor.user, source=source)
-        rows.insert([item])
-        entry = Entry(action=Action.CREATE, object_type="inbox.InboxItem", object_id=str(item.pk),
-                      patient_id=item.patient_id,
-                      detail={"kind": kind, "category": category, "assigned_user": user_id,
-                              "assigned_pool": _pool_key(practice, pool_id), "reasons": list(decision.reasons)})
+        items = [item for item, _ in drafts]
+        rows.insert(items)
+        entries = [Entry(action=Action.CREATE, object_type="inbox.InboxItem", object_id=str(item.pk),
+                         patient_id=item.patient_id, detail=detail) for item, detail in drafts]
         if audit is None:
-            audit_record_many(actor=actor, entries=[entry], organization_id=organization.pk)
+            audit_record_many(actor=actor, entries=entries, organization_id=organization.pk)
         else:
-            audit.append(entry)
-    return item
+            audit.extend(entries)
+    return items
 
 
 def _pool_key(practice: routingcache.PracticeRouting, pool_id: int | None) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from clinicdesk.audit.services import Actor, Entry
 from clinicdesk.inbox.models import InboxItem, ItemStatus, Kind, Priority
-from clinicdesk.inbox.services import item_create
+from clinicdesk.inbox.services import Draft, item_draft, items_save
 from clinicdesk.labs.models import LabObservation, LabOrder, MatchStatus, ResultMatch
 from clinicdesk.practice.models import Organization
 
@@ -25,6 +25,18 @@ def result_inbox_item(*, organization: Organization, match: ResultMatch,
 
     ``orders``: the orders just filed with their observations, when the caller has them (else they are read).
     ``audit``: where to add the audit event for the caller to record (``Actor.system(via="hl7")``)."""
+    (item,) = items_save(actor=ACTOR, organization=organization,
+                         drafts=[result_item_draft(organization=organization, match=match, orders=orders)],
+                         audit=audit)
+    return item
+
+
+ACTOR = Actor.system(via="hl7")
+
+
+def result_item_draft(*, organization: Organization, match: ResultMatch,
+                      orders: list[tuple[LabOrder, list[LabObservation]]] | None = None) -> Draft:
+    """``result_inbox_item``'s item, routed but not saved (a group's items go in together: ``items_save``)."""
     if orders is None:
         rows = list(match.orders.select_related("ordering_practitioner").order_by("pk"))
         orders = [(o, list(LabObservation.objects.filter(order=o))) for o in rows]
@@ -36,20 +48,18 @@ def result_inbox_item(*, organization: Organization, match: ResultMatch,
     summary = f"{len(observations)} result{'s' if len(observations) != 1 else ''}, {abnormal} abnormal"
     priority = Priority.URGENT if abnormal or critical else Priority.ROUTINE
     source = f"labs.ResultMatch:{match.pk}"
-    actor = Actor.system(via="hl7")
     if match.status in (MatchStatus.MATCHED, MatchStatus.CONFIRMED) and match.candidate is not None:
-        return item_create(actor=actor, organization=organization, kind=Kind.LAB_RESULT, category=RESULTS,
-                           title=f"{'CRITICAL ' if critical else ''}Result: {tests} ({summary})",
-                           patient=match.candidate, priority=priority, critical=critical,
-                           ordering_practitioner_id=next((o.ordering_practitioner_id for o in lab_orders
-                                                          if o.ordering_practitioner_id), None), source=source,
-                           audit=audit)
+        return item_draft(organization=organization, kind=Kind.LAB_RESULT, category=RESULTS,
+                          title=f"{'CRITICAL ' if critical else ''}Result: {tests} ({summary})",
+                          patient=match.candidate, priority=priority, critical=critical,
+                          ordering_practitioner_id=next((o.ordering_practitioner_id for o in lab_orders
+                                                         if o.ordering_practitioner_id), None), source=source)
     who = " ".join(
         str(match.identity.get(k, "")) for k in ("family", "given", "birth_date")).strip()
-    return item_create(actor=actor, organization=organization, kind=Kind.LAB_RESULT, category=RECONCILIATION,
-                       title=f"Match needed: {tests} for {who or 'an unidentified patient'} ({summary})",
-                       body="; ".join(str(r) for r in match.reasons), priority=priority, critical=critical,
-                       source=source, audit=audit)
+    return item_draft(organization=organization, kind=Kind.LAB_RESULT, category=RECONCILIATION,
+                      title=f"Match needed: {tests} for {who or 'an unidentified patient'} ({summary})",
+                      body="; ".join(str(r) for r in match.reasons), priority=priority, critical=critical,
+                      source=source)
 
 
 def reconciled(*, actor: Actor, match: ResultMatch) -> None:

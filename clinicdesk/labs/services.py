@@ -36,7 +36,7 @@ from clinicdesk.audit.services import Actor, Entry, audit_record_many
 from clinicdesk.inbox import routingcache
 from clinicdesk.labs.demographics import hl7_demographics_safely
 from clinicdesk.labs.filing import SYSTEM as FILING_ACTOR
-from clinicdesk.labs.filing import hl7_file, hl7_file_safely
+from clinicdesk.labs.filing import hl7_file_claimed, hl7_file_safely
 from clinicdesk.labs.models import InboundMessage, InboundStatus
 from clinicdesk.lib import rows
 from clinicdesk.practice.models import Organization
@@ -158,9 +158,7 @@ def _file_group(org_id: int, new: list[tuple[InboundMessage, Outcome]]) -> None:
         events: list[Entry] = []
         try:
             with transaction.atomic():
-                for message, parsed in results:
-                    hl7_file(inbound=message, parsed=parsed, organization=organization, audit=events,
-                             savepoint=False, claimed=True)
+                hl7_file_claimed(organization=organization, messages=results, audit=events)
                 audit_record_many(actor=FILING_ACTOR, entries=events, organization_id=org_id)
         except Exception:
             log.info("filing %d messages together failed; filing each on its own", len(results), exc_info=True)

@@ -12,7 +12,8 @@ Database errors come through Django's cursor wrapper, so an ``IntegrityError`` i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -20,9 +21,11 @@ from django.db.models import (
     BooleanField,
     CharField,
     DateTimeField,
+    DecimalField,
     Field,
     ForeignKey,
     IntegerField,
+    JSONField,
     Model,
     TextField,
 )
@@ -33,40 +36,63 @@ _plain: dict[tuple[str, type[Model]], dict[Field[Any, Any], tuple[str, tuple[typ
 
 def _plain_types(field: Field[Any, Any]) -> tuple[type, ...]:
     """The Python types a value of ``field`` can be passed to the driver as it is (``get_db_prep_save`` would
-    return it unchanged): exact str for text, int for integers and integer keys, bool, None where the column is
-    nullable, and aware datetimes on PostgreSQL (SQLite stores them as text). Anything else is prepared."""
+    return it unchanged): exact str for text, int for integers and integer keys, bool, finite Decimals, None
+    where the column is nullable (not JSON: its None is a JSON null), and aware datetimes on PostgreSQL (on
+    SQLite they become UTC text, see ``_sqlite_datetime``). Anything else is prepared."""
+    nullable = (type(None),) if field.null and not isinstance(field, JSONField) else ()
     if isinstance(field, ForeignKey):
         return (int, type(None)) if isinstance(field.target_field, IntegerField) else ()  # the auto fields too
     if isinstance(field, BooleanField):
-        return (bool,)
+        return (bool, *nullable)
     if isinstance(field, CharField | TextField):
-        return (str,)
+        return (str, *nullable)
     if isinstance(field, IntegerField):
-        return (int,)
-    if isinstance(field, DateTimeField) and not (field.auto_now or field.auto_now_add) \
-            and connection.vendor == "postgresql":
-        return (datetime,)
-    return ()
+        return (int, *nullable)
+    if isinstance(field, DecimalField):
+        return (Decimal, *nullable)
+    if isinstance(field, DateTimeField) and not (field.auto_now or field.auto_now_add):
+        return (datetime, *nullable)
+    return nullable
 
 
 def values(obj: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
     """``obj``'s values for ``fields`` in the database's form, as ``save()`` prepares them, with the per-field
-    preparation skipped where it would change nothing (plain str/int/bool/None, aware datetimes on
-    PostgreSQL): preparing every value cost more than the INSERT's round trip."""
+    preparation skipped where it would change nothing (plain str/int/bool/None/finite Decimal, aware datetimes;
+    a text-choices member is its str value): preparing every value cost more than the INSERT's round trip."""
     key = (connection.vendor, type(obj))
     plain = _plain.get(key)
     if plain is None:
         plain = _plain[key] = {f: (f.attname, _plain_types(f)) for f in type(obj)._meta.concrete_fields}
+    sqlite = connection.vendor == "sqlite"
     out = []
     for f in fields:
         attname, types = plain[f]
         value = obj.__dict__.get(attname, _MISSING)
-        if value is not _MISSING and type(value) in types and (
-                type(value) is not datetime or value.tzinfo is not None):
+        kind = type(value)
+        if kind in types:
+            if kind is datetime:
+                if value.tzinfo is None:
+                    out.append(f.get_db_prep_save(f.pre_save(obj, True), connection))  # naive: Django warns
+                    continue
+                if sqlite:
+                    value = _sqlite_datetime(value)
+            elif kind is Decimal and not value.is_finite():
+                out.append(f.get_db_prep_save(f.pre_save(obj, True), connection))  # refused by the field
+                continue
             out.append(value)
+        elif isinstance(value, str) and str in types:  # a TextChoices member: the field stores its value
+            out.append(str(value))
         else:
             out.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
     return out
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    """An aware datetime as Django's SQLite backend stores it: UTC (the connection's zone with USE_TZ and no
+    per-database TIME_ZONE), naive, ``str()``."""
+    if connection.timezone_name != "UTC":
+        return str(connection.ops.adapt_datetimefield_value(value))
+    return str(value.astimezone(UTC).replace(tzinfo=None))
 
 
 _MISSING = object()
@@ -92,15 +118,28 @@ def _statement(model: type[Model], returning: bool) -> tuple[list[Field[Any, Any
 
 
 def insert(instances: Sequence[Model], *, returning_pk: bool = True) -> None:
-    """INSERT ``instances`` (all of one model). With ``returning_pk`` each gets its primary key back (one
-    statement per row); without, all rows go in one ``executemany``."""
+    """INSERT ``instances`` (all of one model). With ``returning_pk`` each gets its primary key back (several
+    rows: multi-row INSERTs with RETURNING, up to ``_MANY_ROWS`` rows a statement, the keys in row order as
+    Django's ``bulk_create`` relies on); without, all rows go in one ``executemany``."""
     if not instances:
         return
     model = type(instances[0])
     fields, sql = _statement(model, returning_pk)
     prepared = [values(obj, fields) for obj in instances]
     with connection.cursor() as cursor:
-        if returning_pk:
+        if returning_pk and len(prepared) > 1 and connection.features.can_return_rows_from_bulk_insert:
+            head, one_row = sql.split(" VALUES ", 1)
+            one_row, returning = one_row.split(" RETURNING ", 1)
+            for start in range(0, len(prepared), _MANY_ROWS):
+                chunk = prepared[start:start + _MANY_ROWS]
+                cursor.execute(f"{head} VALUES {', '.join([one_row] * len(chunk))} RETURNING {returning}",
+                               [value for row in chunk for value in row])
+                keys = [row[0] for row in cursor.fetchall()]
+                if len(keys) != len(chunk):
+                    raise RuntimeError(f"{len(keys)} keys returned for {len(chunk)} rows")
+                for obj, pk in zip(instances[start:start + len(chunk)], keys, strict=True):
+                    obj.pk = pk
+        elif returning_pk:
             for obj, row in zip(instances, prepared, strict=True):
                 cursor.execute(sql, row)
                 obj.pk = cursor.fetchone()[0]
@@ -111,6 +150,9 @@ def insert(instances: Sequence[Model], *, returning_pk: bool = True) -> None:
     for obj in instances:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+_MANY_ROWS = 200  # rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 
 
 def one_trip(cursor: Any) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from clinicdesk.inbox.models import InboxItem
 from clinicdesk.integrations.mllp import MLLPServer
 from clinicdesk.integrations.mllp.server import hl7_listener
-from clinicdesk.labs import filing
+from clinicdesk.labs import filer
 from clinicdesk.labs.models import InboundMessage, InboundStatus, LabOrder, ResultMatch
 from clinicdesk.labs.services import hl7_receive, hl7_receive_many
 from clinicdesk.practice.models import Organization
@@ -67,14 +67,14 @@ def test_a_resend_of_a_stored_message_in_a_group_gets_the_stored_ack_and_the_res
 def test_a_filing_failure_leaves_that_message_received_and_acknowledged_the_others_filed(
         org: Organization, monkeypatch: pytest.MonkeyPatch) -> None:
     bob(org)
-    real = filing._file_group
+    real = filer._order_row
 
     def fussy(organization: Organization, inbound: InboundMessage, *args: Any) -> Any:
         if inbound.control_id == "F2":
             raise RuntimeError("disk full")
         return real(organization, inbound, *args)
 
-    monkeypatch.setattr(filing, "_file_group", fussy)
+    monkeypatch.setattr(filer, "_order_row", fussy)
     answers = hl7_receive_many([(cmp("F1"), PEER), (cmp("F2"), PEER), (cmp("F3"), PEER)])
     assert [msa(a)[1] for a in answers if isinstance(a, bytes)] == ["AA", "AA", "AA"]
     assert _filed("F1") and _filed("F3")

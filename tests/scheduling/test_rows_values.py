@@ -38,3 +38,27 @@ def test_a_value_of_another_type_takes_the_fields_own_preparation(clinic: Clinic
     values = dict(zip([f.name for f in fields], rows.values(change, fields), strict=True))
     assert values["to_status"] == "confirmed"  # a str subclass: prepared by the field, as save() does
     assert values == dict(zip([f.name for f in fields], _prepared(change, fields), strict=True))
+
+
+def test_lab_rows_and_inbox_items_are_prepared_as_save_would(org: Any) -> None:
+    """Decimals, nullable and aware datetimes, text-choices members and None (the labs' filing rows)."""
+    from decimal import Decimal
+
+    from clinicdesk.inbox.models import InboxItem, Kind, Priority
+    from clinicdesk.labs.models import LabObservation, MatchStatus, ObservationStatus, ResultMatch
+
+    when = local(date(2026, 3, 8), 1, 30)  # the night clocks change in Chicago
+    for obj in (
+        LabObservation(order_id=1, set_id="1", code="2345-7", value_numeric=Decimal("105.25"), observed_at=when,
+                       status=ObservationStatus.FINAL),
+        LabObservation(order_id=1, set_id="2", code="x", value_numeric=None, observed_at=None, status="F"),
+        ResultMatch(organization_id=org.pk, inbound_id=1, group=0, score=Decimal("0.95"), reasons=["same MRN"],
+                    status=MatchStatus.MATCHED, identity={"family": "X"}),
+        InboxItem(organization_id=org.pk, kind=Kind.LAB_RESULT, category="results", title="t",
+                  priority=Priority.URGENT, due_at=None, routing_reasons=[], escalate_at=when, created_at=when),
+    ):
+        fields, _ = rows.statement(type(obj), returning=True)
+        def plain(values: list[Any]) -> list[Any]:  # psycopg's JSON wrapper compares by identity
+            return [getattr(v, "obj", v) for v in values]
+
+        assert plain(rows.values(obj, fields)) == plain(_prepared(obj, fields)), type(obj).__name__
