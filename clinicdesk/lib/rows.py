@@ -120,7 +120,8 @@ def _statement(model: type[Model], returning: bool) -> tuple[list[Field[Any, Any
 def insert(instances: Sequence[Model], *, returning_pk: bool = True) -> None:
     """INSERT ``instances`` (all of one model). With ``returning_pk`` each gets its primary key back (several
     rows: multi-row INSERTs with RETURNING, up to ``_MANY_ROWS`` rows a statement, the keys in row order as
-    Django's ``bulk_create`` relies on); without, all rows go in one ``executemany``."""
+    Django's ``bulk_create`` relies on); without, multi-row INSERTs on PostgreSQL, one ``executemany`` on
+    SQLite."""
     if not instances:
         return
     model = type(instances[0])
@@ -145,7 +146,13 @@ def insert(instances: Sequence[Model], *, returning_pk: bool = True) -> None:
                 obj.pk = cursor.fetchone()[0]
         elif len(prepared) == 1:
             cursor.execute(sql, prepared[0])
-        else:
+        elif connection.vendor == "postgresql":  # one statement: PostgreSQL plans each of executemany's anew
+            head, one_row = sql.split(" VALUES ", 1)
+            for start in range(0, len(prepared), _MANY_ROWS):
+                chunk = prepared[start:start + _MANY_ROWS]
+                cursor.execute(f"{head} VALUES {', '.join([one_row] * len(chunk))}",
+                               [value for row in chunk for value in row])
+        else:  # SQLite's executemany prepares the statement once and loops in C
             cursor.executemany(sql, prepared)
     for obj in instances:
         obj._state.adding = False

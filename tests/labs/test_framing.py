@@ -57,3 +57,7 @@ def test_a_frame_over_the_limit_raises_with_its_head_even_before_it_ends() -> No
     with pytest.raises(FrameTooLarge):
         frames(frame(b"y" * 1001))
     assert frames(frame(b"y" * 1000)) == [b"y" * 1000]
+
+
+def test_a_long_run_of_start_bytes_is_dropped_without_exhausting_the_stack() -> None:
+    assert frames(b"\x0b" * 100_000 + frame(b"a"), max_bytes=200_000) == [b"a"]

@@ -43,3 +43,10 @@ def test_serve_starts_and_stops_the_mllp_listener(tmp_path: Path) -> None:
     time.sleep(0.5)
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", mllp)) != 0  # the listener went with the server
+
+
+def test_serve_passes_the_number_of_listener_processes_on() -> None:
+    from clinicdesk.web.management.commands.serve import mllp_argv
+
+    assert "--processes=3" in mllp_argv("127.0.0.1", 2575, 3)
+    assert not any(arg.startswith("--processes") for arg in mllp_argv("127.0.0.1", 2575))

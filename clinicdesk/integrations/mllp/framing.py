@@ -31,6 +31,7 @@ class FrameReader:
     """Frames from a connected socket; ``next_frame`` returns None at a clean end of stream.
 
     Raises ``TimeoutError`` when the socket's timeout passes with nothing read (idle), and ``FrameTooLarge``.
+    A non-blocking caller (the listener) reads the socket itself, ``feed``s what it got and ``pop``s frames.
     """
 
     HEAD_BYTES = 64 * 1024
@@ -47,27 +48,29 @@ class FrameReader:
 
     def pop(self) -> bytes | None:
         """The next complete frame in the buffer, or None; drops bytes outside frames."""
-        if not self.in_frame:
-            start = self.buffer.find(START)
-            if start < 0:
-                self.buffer.clear()  # garbage only
-                return None
-            del self.buffer[:start + 1]
-            self.in_frame, self.scanned = True, 0
-        # The buffer now holds the frame's content; bytes before ``scanned`` were searched already.
-        end = self.buffer.find(END, max(self.scanned - 1, 0))
-        restart = self.buffer.find(START, self.scanned, end if end >= 0 else len(self.buffer))
-        if restart >= 0:  # a new frame began before this one ended: the sender abandoned it
-            del self.buffer[:restart + 1]
+        buffer = self.buffer
+        while True:
+            if not self.in_frame:
+                start = buffer.find(START)
+                if start < 0:
+                    buffer.clear()  # garbage only
+                    return None
+                del buffer[:start + 1]
+                self.in_frame, self.scanned = True, 0
+            # The buffer now holds the frame's content; bytes before ``scanned`` were searched already.
+            end = buffer.find(END, max(self.scanned - 1, 0))
+            restart = buffer.find(START, self.scanned, end if end >= 0 else len(buffer))
+            if restart < 0:
+                break
+            del buffer[:restart + 1]  # a new frame began before this one ended: the sender abandoned it
             self.scanned = 0
-            return self.pop()
         if end < 0:
-            self.scanned = len(self.buffer)
-            if len(self.buffer) > self.max_bytes:
-                raise FrameTooLarge(bytes(self.buffer[:self.HEAD_BYTES]), len(self.buffer), self.max_bytes)
+            self.scanned = len(buffer)
+            if len(buffer) > self.max_bytes:
+                raise FrameTooLarge(bytes(buffer[:self.HEAD_BYTES]), len(buffer), self.max_bytes)
             return None
-        payload = bytes(self.buffer[:end])
-        del self.buffer[:end + len(END)]
+        payload = bytes(buffer[:end])
+        del buffer[:end + len(END)]
         self.in_frame, self.scanned = False, 0
         if len(payload) > self.max_bytes:
             raise FrameTooLarge(payload[:self.HEAD_BYTES], len(payload), self.max_bytes)

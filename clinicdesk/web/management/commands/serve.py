@@ -4,8 +4,9 @@ The worker is a child process (``clinicdesk worker``), so a task can never stall
 it dies and stopped with the server. It runs in its own session, so Ctrl-C reaches only the server, which then sends
 the worker exactly one SIGTERM: the worker finishes the task in hand and exits (a second signal would abort it).
 ``--no-worker`` leaves background work to workers run elsewhere. The MLLP listener (``clinicdesk mllp``) is a
-child supervised the same way, on ``--mllp-port`` (2575; 0 turns it off); stopped, it finishes nothing: a message
-it had not acknowledged is simply sent again by the lab, and stored once.
+child supervised the same way, on ``--mllp-port`` (2575; 0 turns it off; ``--mllp-processes N``: N listener processes
+on that port); stopped, it finishes nothing: a message it had not acknowledged is simply sent again by the lab, and
+stored once.
 """
 
 from __future__ import annotations
@@ -63,8 +64,9 @@ def worker_argv(interval: float) -> list[str]:
     return [sys.executable, "-m", "clinicdesk.cli", "worker", "--no-reload", f"--interval={interval}"]
 
 
-def mllp_argv(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "clinicdesk.cli", "mllp", f"--host={host}", f"--port={port}"]
+def mllp_argv(host: str, port: int, processes: int = 1) -> list[str]:
+    extra = [f"--processes={processes}"] if processes > 1 else []
+    return [sys.executable, "-m", "clinicdesk.cli", "mllp", f"--host={host}", f"--port={port}", *extra]
 
 
 class Command(BaseCommand):
@@ -79,9 +81,11 @@ class Command(BaseCommand):
                             help="Seconds the worker waits between polls when idle.")
         parser.add_argument("--mllp-host", default="127.0.0.1")
         parser.add_argument("--mllp-port", type=int, default=2575, help="HL7 v2 MLLP listener port; 0: none.")
+        parser.add_argument("--mllp-processes", type=int, default=1,
+                            help="MLLP listener processes on that port (SO_REUSEPORT, Linux).")
 
     def handle(self, *args: Any, host: str, port: int, threads: int, no_worker: bool, worker_interval: float,
-               mllp_host: str, mllp_port: int, **options: Any) -> None:
+               mllp_host: str, mllp_port: int, mllp_processes: int = 1, **options: Any) -> None:
         from waitress import serve
 
         from clinicdesk.runtime import tune_gc
@@ -89,7 +93,8 @@ class Command(BaseCommand):
 
         tune_gc()
         supervisor = None if no_worker else WorkerSupervisor(worker_argv(worker_interval))
-        listener = WorkerSupervisor(mllp_argv(mllp_host, mllp_port), name="mllp") if mllp_port else None
+        listener = (WorkerSupervisor(mllp_argv(mllp_host, mllp_port, mllp_processes), name="mllp") if mllp_port
+                    else None)
         children = [child for child in (supervisor, listener) if child]
         for child in children:
             child.start()
