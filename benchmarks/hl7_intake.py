@@ -1,6 +1,6 @@
 """HL7 v2 intake, end to end: MLLP → stored → parsed → filed and routed → ACK, against a real ``clinicdesk mllp``.
 
-    .venv/bin/python benchmarks/hl7_intake.py [--messages 2000] [--connections 1 4] [--profile N]
+    .venv/bin/python benchmarks/hl7_intake.py [--messages 2000] [--connections 1 4] [--listeners N] [--profile N]
     DATABASE_URL=postgres://clinicdesk@127.0.0.1:55432/clinicdesk_bench_hl7 .venv/bin/python benchmarks/hl7_intake.py
 
 The practice (one organization, 200 patients, 4 practitioners with logins, a "results → ordering practitioner"
@@ -121,14 +121,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_listener(port: int) -> subprocess.Popen[bytes]:
+def start_listener(port: int, processes: int = 1) -> subprocess.Popen[bytes]:
     db = connection.settings_dict
     url = os.environ["DATABASE_URL"]
     env = {**os.environ, "DATABASE_URL": url, "CLINICDESK_LOG_LEVEL": "WARNING"}
     if db["ENGINE"].endswith("sqlite3"):
         env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
-    process = subprocess.Popen([sys.executable, "-m", "clinicdesk.cli", "mllp", f"--port={port}"], cwd=PROJECT,
-                               env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", "clinicdesk.cli", "mllp", f"--port={port}",
+                                f"--processes={processes}"], cwd=PROJECT, env=env, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -176,9 +176,24 @@ def _backend_pids() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (``mllp --processes N``: its N listeners)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
 def server_cpu(listener: subprocess.Popen[bytes]) -> tuple[float, float]:
-    """CPU seconds so far of the listener process and of its database backends."""
-    return process_cpu(listener.pid), sum(process_cpu(pid) for pid in _backend_pids())
+    """CPU seconds so far of the listener process (and its listener children) and of its database backends."""
+    return (sum(process_cpu(pid) for pid in [listener.pid, *_children(listener.pid)]),
+            sum(process_cpu(pid) for pid in _backend_pids()))
 
 
 def check_stored(org: Organization, run: str, count: int) -> str:
@@ -256,6 +271,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--listeners", type=int, default=1, help="listener processes (clinicdesk mllp --processes)")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--group", type=int, default=1, help="with --profile: messages per transaction")
     parser.add_argument("--split", type=int, default=0, metavar="N",
@@ -275,7 +291,7 @@ def main() -> None:
     parse = bare_parse_rate(sample)
     print(f"bare parse, python-hl7 hl7.parse: {parse:,.0f} messages/s (one process)")
     port = _free_port()
-    listener = start_listener(port)
+    listener = start_listener(port, args.listeners)
     try:
         warm = datetime.now(UTC).strftime("W%H%M%S%f")
         intake_rate(port, [message(warm, n) for n in range(50)], 1)
@@ -290,7 +306,8 @@ def main() -> None:
             assert codes.count("AA") == len(codes) == args.messages, f"not all AA: {set(codes)}"
             latencies.sort()
             p50, p99 = latencies[len(latencies) // 2] * 1000, latencies[int(len(latencies) * 0.99)] * 1000
-            print(f"intake, {connections} connection{'s' if connections > 1 else ''}: {rate:,.0f} messages/s "
+            print(f"intake, {args.listeners} listener process{'es' if args.listeners > 1 else ''}, "
+                  f"{connections} connection{'s' if connections > 1 else ''}: {rate:,.0f} messages/s "
                   f"({rate / parse:.0%} of the bare parse rate; target 50%), ACK latency p50 {p50:.1f} ms, "
                   f"p99 {p99:.1f} ms; {check_stored(org, run, args.messages)}")
             per = 1000 / args.messages

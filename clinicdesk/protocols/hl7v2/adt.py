@@ -25,7 +25,11 @@ class Demographics:
 
 
 def read_adt(message: Message) -> Demographics:
-    header = check_header(message)
+    return read_adt_checked(message, check_header(message))
+
+
+def read_adt_checked(message: Message, header: Header) -> Demographics:
+    """``read_adt`` for a message whose header is already checked (``header = check_header(message)``)."""
     pid = next((s for s in message.segments if s.name == "PID"), None)
     if pid is None:
         raise HL7Error("ADT message has no PID segment", code=SEGMENT_SEQUENCE_ERROR, location=Location("PID"))

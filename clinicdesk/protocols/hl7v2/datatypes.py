@@ -11,11 +11,14 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from .errors import DATA_TYPE_ERROR, HL7Error, Location
-from .message import Composite, part
+from .message import Composite, Segment, firsts, part
 
 _NM = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _DTM = re.compile(r"(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,4})?([+-]\d{4})?")
 PRECISIONS = ("year", "month", "day", "hour", "minute", "second")
+_TIMESTAMPS: dict[str, Timestamp] = {}
+"""Timestamps already read, by their text (a message repeats the same few; Timestamp is immutable)."""
+_TIMESTAMPS_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,36 @@ def parse_nm(text: str, where: Location) -> Decimal:
         raise HL7Error(f"{text!r} is not a number (NM)", code=DATA_TYPE_ERROR, location=where) from exc
 
 
+def nm_field(text: str, segment: Segment, n: int) -> Decimal:
+    """``parse_nm(text, segment.loc(n))``, the location built only when it is needed (an error)."""
+    stripped = text.strip()
+    return Decimal(stripped) if _NM.fullmatch(stripped) else parse_nm(text, segment.loc(n))
+
+
 def parse_ts(text: str, where: Location) -> Timestamp | None:
     """Empty → None. The v2.3–2.5 TS "degree of precision" component (TS.2) is ignored."""
     text = text.strip()
     if not text:
         return None
+    stamp = _TIMESTAMPS.get(text)
+    if stamp is None:
+        stamp = _parse_ts(text, where)
+        if len(_TIMESTAMPS) >= _TIMESTAMPS_MAX:
+            _TIMESTAMPS.clear()
+        _TIMESTAMPS[text] = stamp
+    return stamp
+
+
+def ts_field(segment: Segment, n: int) -> Timestamp | None:
+    """``parse_ts(segment.value(n), segment.loc(n))``, the location built only when it is needed (an error)."""
+    text = segment.value(n)
+    if not text:
+        return None
+    stamp = _TIMESTAMPS.get(text)
+    return stamp if stamp is not None else parse_ts(text, segment.loc(n))
+
+
+def _parse_ts(text: str, where: Location) -> Timestamp:
     match = _DTM.fullmatch(text)
     if not match:
         raise HL7Error(f"{text!r} is not a date/time (YYYYMMDD[HHMM[SS]][+ZZZZ])", code=DATA_TYPE_ERROR,
@@ -90,7 +118,7 @@ class Coded:
 
     @classmethod
     def of(cls, c: Composite) -> Coded:
-        return cls(*(part(c, i).strip() for i in range(1, 7)))
+        return cls(*firsts(c, 6))
 
 
 @dataclass(frozen=True)
@@ -121,7 +149,7 @@ class PersonName:
 
     @classmethod
     def of(cls, c: Composite) -> PersonName:
-        return cls(*(part(c, i).strip() for i in range(1, 6)))
+        return cls(*firsts(c, 5))
 
 
 @dataclass(frozen=True)
@@ -139,9 +167,10 @@ class Provider:
 
     @classmethod
     def of(cls, c: Composite) -> Provider:
-        ident, authority, type_code = part(c, 1).strip(), part(c, 9).strip(), part(c, 13).strip()
+        values = firsts(c, 13)
+        ident, authority, type_code = values[0], values[8], values[12]
         is_npi = "NPI" in (authority.upper(), type_code.upper())
-        name = PersonName(*(part(c, i).strip() for i in range(2, 7)))
+        name = PersonName(*values[1:6])
         return cls(ident, name, authority, ident if is_npi and ident else None)
 
 

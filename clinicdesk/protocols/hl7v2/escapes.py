@@ -11,6 +11,7 @@ character with no closing partner is kept as literal text, so decoding never fai
 from __future__ import annotations
 
 import binascii
+import re
 from dataclasses import dataclass
 
 
@@ -27,6 +28,11 @@ class Encoding:
     @property
     def msh2(self) -> str:
         return self.component + self.repetition + self.escape + self.subcomponent
+
+
+DEFAULT_ENCODING = Encoding()
+_SPECIAL_BY_DEFAULT = re.compile(r"[|^~\\&\r\n]")
+"""A character ``escape`` changes, with the default encoding."""
 
 
 def _code(code: str, enc: Encoding, charset: str) -> str:
@@ -63,7 +69,13 @@ def unescape(text: str, enc: Encoding, charset: str = "utf-8") -> str:
 
 def escape(text: str, enc: Encoding | None = None) -> str:
     """The reverse, for values we write (ACK texts, echoed application names). Newlines become ``\\.br\\``."""
-    enc = enc or Encoding()
+    if enc is None:
+        if not _SPECIAL_BY_DEFAULT.search(text):
+            return text
+        enc = DEFAULT_ENCODING
+    elif not (enc.escape in text or enc.field in text or enc.component in text or enc.subcomponent in text
+              or enc.repetition in text or "\r" in text or "\n" in text):
+        return text
     pairs = ((enc.escape, "E"), (enc.field, "F"), (enc.component, "S"), (enc.subcomponent, "T"),
              (enc.repetition, "R"))
     out = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .datatypes import Timestamp, parse_ts
+from .datatypes import Timestamp, parse_ts, ts_field
 from .errors import (
     REQUIRED_FIELD_MISSING,
     UNSUPPORTED_EVENT_CODE,
@@ -19,7 +19,7 @@ from .errors import (
     HL7Error,
     reject,
 )
-from .message import Message
+from .message import Message, Segment
 
 SUPPORTED_VERSIONS = ("2.3", "2.3.1", "2.4", "2.5", "2.5.1")
 SUPPORTED_EVENTS = {"ORU": ("R01",), "ADT": ("A04", "A08")}
@@ -44,7 +44,7 @@ def read_header(message: Message) -> Header:
     """Reads MSH without judging type or version, so even a rejected message can be answered in kind."""
     msh = message.msh
     try:
-        sent_at = parse_ts(msh.value(7), msh.loc(7))
+        sent_at = ts_field(msh, 7)
     except HL7Error:
         sent_at = None
     return Header(
@@ -58,7 +58,11 @@ def read_header(message: Message) -> Header:
 
 def check_header(message: Message) -> Header:
     """AR for anything in MSH we do not take; AE 102 for a malformed MSH-7."""
-    header, msh = read_header(message), message.msh
+    return validate_header(read_header(message), message.msh)
+
+
+def validate_header(header: Header, msh: Segment) -> Header:
+    """``check_header`` for a header already read (``header = read_header(message)``, ``msh = message.msh``)."""
     if not header.message_type:
         raise reject("MSH-9 message type is empty", REQUIRED_FIELD_MISSING, msh.loc(9, 1))
     if header.message_type not in SUPPORTED_EVENTS:
@@ -75,5 +79,6 @@ def check_header(message: Message) -> Header:
     if header.processing_id not in ("", "P", "T", "D"):
         raise reject(f"processing id {header.processing_id!r} is not P, T or D", UNSUPPORTED_PROCESSING_ID,
                      msh.loc(11))
-    parse_ts(msh.value(7), msh.loc(7))
+    if header.sent_at is None:  # empty, or unreadable: read again, this time to raise
+        parse_ts(msh.value(7), msh.loc(7))
     return header

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .ack import build_ack, new_control_id
-from .adt import Demographics, read_adt
+from .adt import Demographics, read_adt_checked
 from .errors import APPLICATION_INTERNAL_ERROR, HL7Error
-from .header import Header, check_header, read_header
-from .message import decode, decode_msh, salvage_control_id, split_batch
-from .oru import ResultMessage, read_oru
+from .header import Header, check_header, read_header, validate_header
+from .message import Message, decode, extend, parse_lines, salvage_control_id, split_batch, split_lines
+from .oru import ResultMessage, read_oru_checked
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,12 @@ def _bare_header(control_id: str) -> Header | None:
 def parse(raw: bytes) -> ResultMessage | Demographics:
     """Parse and validate one message; raises HL7Error (and only HL7Error) on bad input."""
     message = decode(raw)
-    header = check_header(message)
-    return read_oru(message) if header.message_type == "ORU" else read_adt(message)
+    return _read(message, check_header(message))
+
+
+def _read(message: Message, header: Header) -> ResultMessage | Demographics:
+    """The body of a message whose header passed ``check_header``."""
+    return read_oru_checked(message, header) if header.message_type == "ORU" else read_adt_checked(message, header)
 
 
 def process(raw: bytes, *, now: datetime | None = None,
@@ -58,8 +62,12 @@ def process(raw: bytes, *, now: datetime | None = None,
     """Never raises: every message is answered, even bytes with no readable MSH (AR, MSA-2 empty)."""
     header: Header | None = None
     try:
-        header = read_header(decode_msh(raw))
-        parsed = parse(raw)
+        # = read_header(decode_msh(raw)), then parse(raw), with the bytes split and the MSH read only once
+        lines, charset = split_lines(raw)
+        header_only = parse_lines(lines[:1], charset)
+        header = read_header(header_only)
+        message = extend(header_only, lines)
+        parsed = _read(message, validate_header(header, message.msh))
     except HL7Error as error:
         header = header or _bare_header(salvage_control_id(raw))
         return Outcome(build_ack(header, error, now=now, control_id=control_id), header, None, error)

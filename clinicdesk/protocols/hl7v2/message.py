@@ -25,7 +25,10 @@ CHARSETS = {
     "UNICODE": "utf-8", "8859/2": "iso8859-2", "CP1252": "cp1252", "WINDOWS-1252": "cp1252",
 }
 _SEGMENT_SPLIT = re.compile(r"\r\n|\r|\n")
+_LINE_END = re.compile(rb"[\r\n]")
 _SEGMENT_NAME = re.compile(r"[A-Z][A-Z0-9]{2}")
+_NAMES_SEEN: set[str] = set()
+"""Segment ids that matched ``_SEGMENT_NAME`` (at most 26 × 36 × 36 of them), to skip the regex next time."""
 HEADER_SEGMENTS = ("MSH", "FHS", "BHS")
 
 Composite = tuple[tuple[str, ...], ...]
@@ -39,7 +42,15 @@ def part(composite: Composite, component: int = 1, sub: int = 1) -> str:
     return composite[component - 1][sub - 1]
 
 
-@dataclass(frozen=True)
+def firsts(composite: Composite, count: int) -> list[str]:
+    """``[part(composite, i).strip() for i in 1..count]``: subcomponent 1 of the first ``count`` components."""
+    out = [c[0].strip() if c else "" for c in composite[:count]]
+    if len(out) < count:
+        out += [""] * (count - len(out))
+    return out
+
+
+@dataclass(frozen=True, init=False)
 class Segment:
     name: str
     fields: tuple[str, ...]
@@ -49,23 +60,45 @@ class Segment:
     sequence: int
     """1-based position of the segment in its message."""
 
+    def __init__(self, name: str, fields: tuple[str, ...], encoding: Encoding, charset: str, sequence: int) -> None:
+        # The generated __init__ of a frozen dataclass, in one step (a message has many segments). ``_memo``
+        # holds the split fields by number (the segment is immutable, so each field is split at most once); it
+        # is not a dataclass field: equality, hashing, repr and ``dataclasses.fields`` are as before.
+        self.__dict__.update(name=name, fields=fields, encoding=encoding, charset=charset, sequence=sequence,
+                             _memo={})
+
     def raw(self, n: int) -> str:
         return self.fields[n] if 0 < n < len(self.fields) else ""
 
+    def _reps(self, n: int) -> tuple[Composite, ...]:
+        """Field n split into repetitions → components → subcomponents (unescaped); memoized, never mutated."""
+        memo: dict[int, tuple[Composite, ...]] = self.__dict__["_memo"]
+        reps = memo.get(n)
+        if reps is None:
+            fields = self.fields
+            reps = memo[n] = split_field(fields[n] if 0 < n < len(fields) else "", self.encoding, self.charset,
+                                         verbatim=n in (1, 2) and self.name in HEADER_SEGMENTS)
+        return reps
+
     def repetitions(self, n: int) -> list[Composite]:
-        raw = self.raw(n)
-        if not raw or (self.name in HEADER_SEGMENTS and n in (1, 2)):
-            return [((raw,),)] if raw else []
-        enc = self.encoding
-        return [
-            tuple(tuple(unescape(s, enc, self.charset) for s in c.split(enc.subcomponent))
-                  for c in rep.split(enc.component))
-            for rep in raw.split(enc.repetition)
-        ]
+        return list(self._reps(n))
 
     def value(self, n: int, component: int = 1, sub: int = 1, rep: int = 1) -> str:
-        reps = self.repetitions(n)
-        return part(reps[rep - 1], component, sub).strip() if rep <= len(reps) else ""
+        reps = self.__dict__["_memo"].get(n)
+        if reps is None:
+            if component == 1 and sub == 1 and rep == 1:
+                # Fast path, no split: a field without delimiters (or empty) is its own first value.
+                fields, enc = self.fields, self.encoding
+                raw = fields[n] if 0 < n < len(fields) else ""
+                if not (enc.component in raw or enc.repetition in raw or enc.subcomponent in raw or enc.escape in raw):
+                    return raw.strip()
+            reps = self._reps(n)
+        if rep > len(reps):
+            return ""
+        composite = reps[rep - 1]
+        if component > len(composite) or sub > len(composite[component - 1]):
+            return ""
+        return composite[component - 1][sub - 1].strip()
 
     def text(self, n: int) -> str:
         """The whole field as text, separators left in, escapes decoded (for free-text fields)."""
@@ -75,6 +108,35 @@ class Segment:
 
     def loc(self, field: int | None = None, component: int | None = None) -> Location:
         return Location(self.name, self.sequence, field, component)
+
+
+def split_field(raw: str, enc: Encoding, charset: str, *, verbatim: bool = False) -> tuple[Composite, ...]:
+    """One raw field → its repetitions, each a tuple of components, each a tuple of unescaped subcomponents.
+
+    Empty → no repetition. ``verbatim`` (MSH-1/MSH-2, which hold the delimiters themselves) and a field holding
+    none of the component, repetition, subcomponent or escape characters → one repetition of one component of
+    one subcomponent, the raw text as is.
+    """
+    if not raw:
+        return ()
+    component, repetition, subcomponent, esc = enc.component, enc.repetition, enc.subcomponent, enc.escape
+    if verbatim or not (component in raw or repetition in raw or subcomponent in raw or esc in raw):
+        return (((raw,),),)
+    if not (subcomponent in raw or esc in raw):  # components (and repetitions) only: nothing to unescape
+        if repetition in raw:
+            return tuple([tuple([(c,) for c in rep.split(component)]) for rep in raw.split(repetition)])
+        return (tuple([(c,) for c in raw.split(component)]),)
+    reps: list[Composite] = []
+    for rep in raw.split(repetition):
+        components: list[tuple[str, ...]] = []
+        for c in rep.split(component):
+            if subcomponent in c:
+                subs = c.split(subcomponent)
+                components.append(tuple(unescape(s, enc, charset) for s in subs) if esc in c else tuple(subs))
+            else:
+                components.append((unescape(c, enc, charset) if esc in c else c,))
+        reps.append(tuple(components))
+    return tuple(reps)
 
 
 @dataclass(frozen=True)
@@ -109,12 +171,17 @@ def _to_text(raw: bytes) -> tuple[str, str]:
 
 def _declared_charset(raw: bytes) -> str | None:
     """MSH-18 read from the header bytes (which are ASCII in every charset HL7 allows here)."""
-    first = _SEGMENT_SPLIT.split(raw.decode("latin-1"), maxsplit=1)[0]
+    first = _first_line(raw).decode("latin-1")
     if not first.startswith("MSH") or len(first) < 8:
         return None
     fields = first.split(first[3])
     charset = fields[17].split(first[4])[0].split(first[5])[0].strip().upper() if len(fields) > 17 else ""
     return CHARSETS.get(charset)
+
+
+def _first_line(raw: bytes) -> bytes:
+    end = _LINE_END.search(raw)
+    return raw[:end.start()] if end else raw
 
 
 def read_encoding(line: str) -> Encoding:
@@ -130,13 +197,21 @@ def read_encoding(line: str) -> Encoding:
 
 def split_lines(raw: bytes) -> tuple[list[str], str]:
     text, charset = _to_text(raw)
-    lines = [line.strip("\x00\x0b\x1c \t") for line in _SEGMENT_SPLIT.split(text)]
-    return [line for line in lines if line], charset
+    stripped = (line.strip("\x00\x0b\x1c \t")
+                for line in (_SEGMENT_SPLIT.split(text) if "\n" in text else text.split("\r")))
+    return [line for line in stripped if line], charset
+
+
+def _known_name(name: str) -> bool:
+    if _SEGMENT_NAME.fullmatch(name):
+        _NAMES_SEEN.add(name)
+        return True
+    return False
 
 
 def _segment(line: str, enc: Encoding, charset: str, sequence: int) -> Segment:
     name = line[:3]
-    if not _SEGMENT_NAME.fullmatch(name) or (len(line) > 3 and line[3] != enc.field):
+    if (name not in _NAMES_SEEN and not _known_name(name)) or (len(line) > 3 and line[3] != enc.field):
         raise HL7Error(f"unreadable segment {line[:12]!a}", code=SEGMENT_SEQUENCE_ERROR,
                        ack_code="AR" if sequence == 1 else "AE", location=Location(name, sequence))
     parts = line.split(enc.field)
@@ -153,6 +228,14 @@ def parse_lines(lines: list[str], charset: str) -> Message:
     msh = segments[0]
     if not msh.value(10):
         raise reject("MSH-10 message control id is empty", REQUIRED_FIELD_MISSING, msh.loc(10))
+    return Message(segments, enc, charset)
+
+
+def extend(header_only: Message, lines: list[str]) -> Message:
+    """The whole message from ``header_only = parse_lines(lines[:1], charset)`` (its MSH, already checked) and
+    the same ``lines``: the same result as ``parse_lines(lines, charset)`` without reading the MSH twice."""
+    enc, charset = header_only.encoding, header_only.charset
+    segments = (header_only.msh, *(_segment(line, enc, charset, i) for i, line in enumerate(lines[1:], start=2)))
     return Message(segments, enc, charset)
 
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .datatypes import Coded, StructuredNumeric, Timestamp, parse_nm, parse_ts
+from .datatypes import Coded, StructuredNumeric, Timestamp, nm_field, ts_field
 from .errors import DATA_TYPE_ERROR, REQUIRED_FIELD_MISSING, TABLE_VALUE_NOT_FOUND, HL7Error
 from .escapes import unescape
 from .message import Composite, Segment, part
@@ -88,24 +88,41 @@ def _encapsulated(rep: Composite, obx: Segment) -> Encapsulated:
 
 
 def _values(obx: Segment, value_type: str) -> tuple[Value, ...]:
-    reps = [r for r in obx.repetitions(5) if any(any(s.strip() for s in c) for c in r)]
-    texts = [unescape(raw, obx.encoding, obx.charset) for raw in obx.raw(5).split(obx.encoding.repetition)]
+    reps = [r for r in obx.repetitions(5) if _filled(r)]
     if value_type in TEXT_TYPES:
-        text = "\n".join(texts)
+        text = "\n".join(_texts(obx))
         return (text,) if text.strip() else ()
     if value_type == "NM":
-        return tuple(parse_nm(part(r), obx.loc(5)) for r in reps)
+        return tuple(nm_field(part(r), obx, 5) for r in reps)
     if value_type in ("CE", "CWE", "CNE"):
         return tuple(Coded.of(r) for r in reps)
     if value_type == "SN":
         return tuple(StructuredNumeric.of(r, obx.loc(5)) for r in reps)
     if value_type == "ED":
         return tuple(_encapsulated(r, obx) for r in reps)
-    return tuple(texts) if reps else ()
+    return tuple(_texts(obx)) if reps else ()
+
+
+def _filled(rep: Composite) -> bool:
+    """Some subcomponent of the repetition holds more than whitespace."""
+    if len(rep) == 1 and len(rep[0]) == 1:
+        return bool(rep[0][0].strip())
+    return any(s.strip() for c in rep for s in c)
+
+
+def _texts(obx: Segment) -> list[str]:
+    """OBX-5's repetitions as text (separators left in, escapes decoded)."""
+    return [unescape(raw, obx.encoding, obx.charset) for raw in obx.raw(5).split(obx.encoding.repetition)]
 
 
 def read_observation(obx: Segment) -> Observation:
-    code = Coded.of(obx.repetitions(3)[0]) if obx.repetitions(3) else Coded("")
+    return read_observation_noted(obx, ())
+
+
+def read_observation_noted(obx: Segment, notes: tuple[str, ...]) -> Observation:
+    """``dataclasses.replace(read_observation(obx), notes=notes)``, built once."""
+    identifiers = obx.repetitions(3)
+    code = Coded.of(identifiers[0]) if identifiers else Coded("")
     if not (code.code or code.text):
         raise HL7Error("OBX-3 observation identifier is empty", code=REQUIRED_FIELD_MISSING, location=obx.loc(3))
     status = obx.value(11).upper()
@@ -120,9 +137,9 @@ def read_observation(obx: Segment) -> Observation:
         raise HL7Error("OBX-2 value type is empty but OBX-5 has a value", code=REQUIRED_FIELD_MISSING,
                        location=obx.loc(2))
     units = Coded.of(obx.repetitions(6)[0]) if obx.value(6) else None
-    flags = tuple(part(r).strip() for r in obx.repetitions(8) if part(r).strip())
+    flags = tuple(flag for flag in (part(r).strip() for r in obx.repetitions(8)) if flag)
     return Observation(
         set_id=obx.value(1), value_type=value_type, code=code, sub_id=obx.value(4),
         values=_values(obx, value_type), units=units, reference_range=obx.text(7).strip(),
-        abnormal_flags=flags, status=status, observed_at=parse_ts(obx.value(14), obx.loc(14)),
+        abnormal_flags=flags, status=status, observed_at=ts_field(obx, 14), notes=notes,
     )

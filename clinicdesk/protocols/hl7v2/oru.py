@@ -11,13 +11,13 @@ OBR-25 result status (table 0123). ORC-2/ORC-3 stand in for missing OBR-2/OBR-3,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from .datatypes import Coded, Provider, Timestamp, parse_ts
+from .datatypes import Coded, Provider, Timestamp, ts_field
 from .errors import REQUIRED_FIELD_MISSING, SEGMENT_SEQUENCE_ERROR, TABLE_VALUE_NOT_FOUND, HL7Error, Location
 from .header import Header, check_header
 from .message import Message, Segment
-from .observation import Encapsulated, Observation, read_observation
+from .observation import Encapsulated, Observation, read_observation_noted
 from .patient import Patient, read_patient
 
 ORDER_STATUSES = {
@@ -83,16 +83,15 @@ def _order(draft: _OrderDraft) -> Order:
         raise HL7Error(f"OBR-25 result status {status!r} is not in HL7 table 0123", code=TABLE_VALUE_NOT_FOUND,
                        location=obr.loc(25))
     provider = obr.repetitions(16)[:1] or (orc.repetitions(12)[:1] if orc else [])
-    observations = [replace(read_observation(obx), notes=tuple(n for n in notes if n))
-                    for obx, notes in draft.observations]
+    observations = [read_observation_noted(obx, tuple(n for n in notes if n)) for obx, notes in draft.observations]
     ordering = Provider.of(provider[0]) if provider else None
     return Order(
         set_id=obr.value(1),
         placer_number=obr.value(2) or (orc.value(2) if orc else ""),
         filler_number=obr.value(3) or (orc.value(3) if orc else ""),
         service=Coded.of(obr.repetitions(4)[0]),
-        observed_at=parse_ts(obr.value(7), obr.loc(7)),
-        reported_at=parse_ts(obr.value(22), obr.loc(22)),
+        observed_at=ts_field(obr, 7),
+        reported_at=ts_field(obr, 22),
         result_status=status,
         ordering_provider=ordering if ordering and (ordering.id or ordering.name.family) else None,
         observations=tuple(observations),
@@ -101,7 +100,11 @@ def _order(draft: _OrderDraft) -> Order:
 
 
 def read_oru(message: Message) -> ResultMessage:
-    header = check_header(message)
+    return read_oru_checked(message, check_header(message))
+
+
+def read_oru_checked(message: Message, header: Header) -> ResultMessage:
+    """``read_oru`` for a message whose header is already checked (``header = check_header(message)``)."""
     groups: list[tuple[Segment, list[str], list[_OrderDraft]]] = []
     orc: Segment | None = None
     z_segments: list[Segment] = []

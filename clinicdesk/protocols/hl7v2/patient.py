@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from .datatypes import Identifier, PersonName, parse_date
+from .datatypes import Identifier, PersonName, ts_field
 from .errors import REQUIRED_FIELD_MISSING, HL7Error
 from .message import Segment, part
 
@@ -52,7 +52,8 @@ def read_patient(pid: Segment) -> Patient:
         raise HL7Error("PID-3 patient identifier is empty", code=REQUIRED_FIELD_MISSING, location=pid.loc(3))
     names = pid.repetitions(5)
     legal = next((n for n in names if part(n, 7) == "L"), names[0] if names else ((),))
-    return Patient(identifiers, PersonName.of(legal), parse_date(pid.value(7), pid.loc(7)), pid.value(8).upper())
+    born = ts_field(pid, 7)  # = parse_date(pid.value(7), pid.loc(7))
+    return Patient(identifiers, PersonName.of(legal), born.value.date() if born else None, pid.value(8).upper())
 
 
 def read_addresses(pid: Segment) -> tuple[Address, ...]:
