@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
     BooleanField,
     CharField,
@@ -38,7 +38,7 @@ def _plain_types(field: Field[Any, Any]) -> tuple[type, ...]:
     """The Python types a value of ``field`` can be passed to the driver as it is (``get_db_prep_save`` would
     return it unchanged): exact str for text, int for integers and integer keys, bool, finite Decimals, None
     where the column is nullable (not JSON: its None is a JSON null), and aware datetimes on PostgreSQL (on
-    SQLite they become UTC text, see ``_sqlite_datetime``). Anything else is prepared."""
+    SQLite they become UTC text, as Django's backend stores them). Anything else is prepared."""
     nullable = (type(None),) if field.null and not isinstance(field, JSONField) else ()
     if isinstance(field, ForeignKey):
         return (int, type(None)) if isinstance(field.target_field, IntegerField) else ()  # the auto fields too
@@ -59,40 +59,30 @@ def values(obj: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
     """``obj``'s values for ``fields`` in the database's form, as ``save()`` prepares them, with the per-field
     preparation skipped where it would change nothing (plain str/int/bool/None/finite Decimal, aware datetimes;
     a text-choices member is its str value): preparing every value cost more than the INSERT's round trip."""
-    key = (connection.vendor, type(obj))
+    db = connections[DEFAULT_DB_ALIAS]  # once: the ``connection`` proxy costs a thread-local lookup per attribute
+    key = (db.vendor, type(obj))
     plain = _plain.get(key)
     if plain is None:
         plain = _plain[key] = {f: (f.attname, _plain_types(f)) for f in type(obj)._meta.concrete_fields}
-    sqlite = connection.vendor == "sqlite"
+    sqlite = db.vendor == "sqlite"
+    utc_text = sqlite and db.timezone_name == "UTC"
+    state = obj.__dict__
     out = []
     for f in fields:
         attname, types = plain[f]
-        value = obj.__dict__.get(attname, _MISSING)
+        value = state.get(attname, _MISSING)
         kind = type(value)
-        if kind in types:
-            if kind is datetime:
-                if value.tzinfo is None:
-                    out.append(f.get_db_prep_save(f.pre_save(obj, True), connection))  # naive: Django warns
-                    continue
-                if sqlite:
-                    value = _sqlite_datetime(value)
-            elif kind is Decimal and not value.is_finite():
-                out.append(f.get_db_prep_save(f.pre_save(obj, True), connection))  # refused by the field
-                continue
+        if kind in types and (kind is not datetime or value.tzinfo is not None) and (
+                kind is not Decimal or value.is_finite()):
+            if kind is datetime and sqlite:  # stored as UTC text
+                value = (str(value.astimezone(UTC).replace(tzinfo=None)) if utc_text
+                         else db.ops.adapt_datetimefield_value(value))
             out.append(value)
-        elif isinstance(value, str) and str in types:  # a TextChoices member: the field stores its value
+        elif kind is not str and isinstance(value, str) and str in types:  # a TextChoices member: its value
             out.append(str(value))
-        else:
-            out.append(f.get_db_prep_save(f.pre_save(obj, True), connection))
+        else:  # naive datetimes (Django warns), non-finite Decimals (refused), JSON, auto_now, bytes...
+            out.append(f.get_db_prep_save(f.pre_save(obj, True), db))
     return out
-
-
-def _sqlite_datetime(value: datetime) -> str:
-    """An aware datetime as Django's SQLite backend stores it: UTC (the connection's zone with USE_TZ and no
-    per-database TIME_ZONE), naive, ``str()``."""
-    if connection.timezone_name != "UTC":
-        return str(connection.ops.adapt_datetimefield_value(value))
-    return str(value.astimezone(UTC).replace(tzinfo=None))
 
 
 _MISSING = object()
