@@ -40,7 +40,8 @@ class StampedCache:
         """The entries valid for the configuration as this connection sees it now (None: do not cache)."""
         with connection.cursor() as cursor:
             value = self.stamp(cursor)
-        if value is None:
+        if value is None:  # nothing to check against: drop what is held, so ``held()`` offers nothing stale
+            self._held.pop(connection.alias, None)
             return None
         held = self._held.get(connection.alias)
         if held is None or held[0] != value or len(held[1]) > _LIMIT:

@@ -18,6 +18,7 @@ from clinicdesk.scheduling.models import (
     Appointment,
     AppointmentChange,
     AvailabilityException,
+    ConfigStamp,
     ExceptionKind,
     Reservation,
 )
@@ -27,6 +28,12 @@ from tests.scheduling.conftest import Clinic, book_kwargs, local
 pytestmark = pytest.mark.django_db(transaction=True)
 SYSTEM = Actor.system(via="test")
 POSTGRES = "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _stamp_row(transactional_db: Any) -> None:
+    """The configuration cache's stamp row (a transactional test before may have flushed the migration's)."""
+    ConfigStamp.objects.get_or_create(pk=1)
 
 
 def _idle() -> bool:
