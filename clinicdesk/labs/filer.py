@@ -145,8 +145,8 @@ def file_results(organization: Organization, messages: list[tuple[InboundMessage
 
 def _match(organization: Organization, inbound: InboundMessage, group: int, identity: Identity,
            notes: tuple[str, ...], assessment: Assessment) -> ResultMatch:
-    return ResultMatch(
-        organization=organization, inbound=inbound, group=group, candidate_id=assessment.candidate_id,
+    return ResultMatch(  # keys as ids: assigning related objects costs a descriptor each, per row
+        organization_id=organization.pk, inbound_id=inbound.pk, group=group, candidate_id=assessment.candidate_id,
         score=Decimal(str(assessment.score)), reasons=list(assessment.reasons),
         status=MatchStatus.MATCHED if assessment.confident else MatchStatus.NEEDS_REVIEW,
         identity={"identifiers": [list(i) for i in identity.identifiers], "family": identity.family,
@@ -159,7 +159,8 @@ def _order_row(organization: Organization, inbound: InboundMessage, match: Resul
                order: Order, zone: ZoneInfo) -> LabOrder:
     provider = order.ordering_provider
     return LabOrder(
-        organization=organization, patient_id=patient_id, inbound=inbound, match=match, set_id=order.set_id[:10],
+        organization_id=organization.pk, patient_id=patient_id, inbound_id=inbound.pk, match_id=match.pk,
+        set_id=order.set_id[:10],
         placer_number=order.placer_number[:100], filler_number=order.filler_number[:100],
         service_code=order.service.code[:100], service_text=order.service.text[:255],
         service_system=order.service.system[:50], ordering_practitioner_id=_practitioner(organization, provider),
@@ -169,7 +170,7 @@ def _order_row(organization: Organization, inbound: InboundMessage, match: Resul
 
 def _observation_row(row: LabOrder, obs: Observation, zone: ZoneInfo) -> LabObservation:
     return LabObservation(
-        order=row, set_id=obs.set_id[:10], sub_id=obs.sub_id[:20], code=obs.code.code[:100],
+        order_id=row.pk, set_id=obs.set_id[:10], sub_id=obs.sub_id[:20], code=obs.code.code[:100],
         text=obs.code.text[:255], system=obs.code.system[:50], value_type=obs.value_type[:3],
         value_text=_text(obs), value_numeric=_numeric(obs), units=_units(obs.units)[:60],
         reference_range=obs.reference_range[:100], abnormal_flags="~".join(obs.abnormal_flags)[:50],

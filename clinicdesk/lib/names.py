@@ -7,6 +7,7 @@ alike ("Jonsen" ~ "Johnson", "Smyth" ~ "Smith", "Kathryn" ~ "Catherine").
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -22,8 +23,10 @@ _SPECIAL = str.maketrans(
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lower-case ASCII with accents removed and punctuation turned into single spaces."""
+    """Lower-case ASCII with accents removed and punctuation turned into single spaces. Remembered: the same
+    names are folded again and again (each lab result's patient against each candidate, every search)."""
     text = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.translate(_SPECIAL)
