@@ -156,3 +156,13 @@ def patient_failed_reminders(*, patient: Patient) -> list[OutboundMessage]:
                                                appointment__start__gt=timezone.now())
                 .exclude(status=MessageStatus.NOT_SENT, status_reason__startswith="The appointment")
                 .select_related("appointment").order_by("appointment__start"))
+
+
+def offer_messages(*, organization_id: int, offer_ids: list[int]) -> dict[int, OutboundMessage]:
+    """The message each waitlist offer was sent as, by offer id (offers with none — no consented channel, or
+    not swept yet — are missing: staff call those patients)."""
+    from clinicdesk.messaging.waitlist_offers import KEY_PREFIX
+
+    keys = {f"{KEY_PREFIX}{pk}": pk for pk in offer_ids}
+    found = OutboundMessage.objects.filter(organization_id=organization_id, idempotency_key__in=list(keys))
+    return {keys[m.idempotency_key]: m for m in found}

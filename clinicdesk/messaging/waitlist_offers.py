@@ -30,8 +30,11 @@ _ACTOR = Actor.system(via="waitlist")
 _LOOKBACK = timedelta(days=2)
 
 
+KEY_PREFIX = "waitlist-offer:"
+
+
 def offer_key(offer: WaitlistOffer) -> str:
-    return f"waitlist-offer:{offer.pk}"
+    return f"{KEY_PREFIX}{offer.pk}"
 
 
 def offer_token(offer: WaitlistOffer) -> str:

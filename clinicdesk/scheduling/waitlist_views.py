@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, Entry, audit_record_many
+from clinicdesk.messaging.selectors import offer_messages
 from clinicdesk.patients import access
 from clinicdesk.scheduling.models import AppointmentType, OfferStatus, WaitlistEntry, WaitlistOffer, WaitStatus, Weekday
 from clinicdesk.scheduling.services import SlotUnavailable
@@ -52,7 +53,9 @@ def waitlist_page(request: HttpRequest) -> HttpResponse:
     shown = {o.entry.patient_id for o in offers} | {e.patient_id for e in entries}
     audit_record_many(actor=actor, entries=[Entry(action=Action.SEARCH_HIT, object_type="Patient", object_id=str(pid),
                                                   patient_id=pid, detail={"list": "waitlist"}) for pid in shown])
-    return render(request, "scheduling/waitlist/page.html", {"offers": offers, "entries": entries})
+    sent = offer_messages(organization_id=org.pk, offer_ids=[o.pk for o in offers])
+    return render(request, "scheduling/waitlist/page.html",
+                  {"offers": [(o, sent.get(o.pk)) for o in offers], "entries": entries})
 
 
 @permission_required("scheduling.add_appointment", raise_exception=True)

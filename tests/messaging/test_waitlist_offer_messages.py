@@ -86,3 +86,16 @@ def test_without_public_url_the_offer_says_call(offers: list[Any], settings: Any
     settings.CLINICDESK_PUBLIC_URL = ""
     offers_send_pending()
     assert all("call" in m.body and "/m/offer/" not in m.body for m in OutboundMessage.objects.all())
+
+
+def test_the_waitlist_screen_says_how_each_offer_went_out(offers: list[Any], frontdesk: Any) -> None:
+    from tests.conftest import client_for
+
+    offers_send_pending()
+    page = client_for(frontdesk).get("/waitlist/").content.decode()
+    rows = {name: row for row in page.split("<tr>") for name in ("Adams", "Brown", "Clark") if name in row
+            and "Offer ends" not in row and "/m/" not in row and "Accepted" in row}
+    sms, email = (OutboundMessage.objects.get(patient__family_name=n) for n in ("Adams", "Brown"))
+    assert f'href="/messages/{sms.pk}/"' in rows["Adams"] and "SMS · queued" in rows["Adams"]
+    assert f'href="/messages/{email.pk}/"' in rows["Brown"] and "E-mail · queued" in rows["Brown"]
+    assert ">Call<" in rows["Clark"] and "/messages/" not in rows["Clark"]  # no consented channel: staff call
