@@ -88,6 +88,9 @@ def test_detail_shows_content_attempts_error_provider_id_and_retry_requeues(fron
     # Retrying a message that is not failed is refused with a message, not an error.
     response = client.post(reverse("messages:retry", args=[message.pk]), follow=True)
     assert "only failed, bounced or not-sent" in response.content.decode()
+    page = client.get(reverse("messages:detail", args=[message.pk])).content.decode()
+    assert "<td>message.queue</td><td>system</td>" in page  # the message's own history, from the audit trail
+    assert f"<td>message.retry</td><td>{frontdesk.username}</td>" in page
 
 
 def test_retry_needs_change_permission_and_the_practice(clinician: Any, outsider: Any, frontdesk: Any,
