@@ -58,6 +58,7 @@ class Rule:
     sla_minutes: int | None = None
     escalation: Target | None = None
     active: bool = True
+    number: int = 0  # its place on the practice's rules page (inactive rules count there); 0: its place here
 
 
 @dataclass(frozen=True)
@@ -198,10 +199,11 @@ def decide(item: Item, rules: Sequence[Rule], ctx: Context, now: datetime) -> De
         if not matches(rule, item, priority):
             continue
         user, pool, found = resolve_target(rule.target, item, ctx, now)
+        number = rule.number or index + 1  # as on the rules page
         if user is None and pool is None:
-            reasons.append(f"rule {index + 1} matched but skipped: " + "; ".join(found))
+            reasons.append(f"rule {number} matched but skipped: " + "; ".join(found))
             continue
-        reasons.append(f"rule {index + 1} ({rule.target.kind})")  # numbered from 1, as on the rules page
+        reasons.append(f"rule {number} ({rule.target.kind})")
         reasons.extend(found)
         escalate_at = start + timedelta(minutes=rule.sla_minutes) if rule.sla_minutes else None
         return Decision(user, pool, index, tuple(reasons), priority, escalate_at)

@@ -76,7 +76,9 @@ def build(organization_id: int, now: datetime) -> PracticeRouting:
     from clinicdesk.inbox.services import kernel_rule
     from clinicdesk.staff.models import Practitioner, User
 
-    rules = list(RoutingRule.objects.filter(organization_id=organization_id, active=True).order_by("order", "pk"))
+    # Every rule, to number the active ones as the rules page does (inactive rules keep their place there).
+    numbered = [(number, rule) for number, rule in enumerate(
+        RoutingRule.objects.filter(organization_id=organization_id).order_by("order", "pk"), start=1) if rule.active]
     pool_rows = list(Pool.objects.filter(organization_id=organization_id).order_by("pk")
                      .values_list("pk", "key", "practitioner_id"))
     pools: dict[str, set[int]] = {key: set() for _, key, _ in pool_rows}
@@ -101,7 +103,8 @@ def build(organization_id: int, now: datetime) -> PracticeRouting:
     context = routing.Context(pools={k: frozenset(v) for k, v in pools.items()},
                               practitioner_users=practitioner_users, practitioner_teams=teams, on_call=on_call,
                               absences=absences)
-    return PracticeRouting(rules=tuple(kernel_rule(rule) for rule in rules), rule_ids=tuple(r.pk for r in rules),
+    return PracticeRouting(rules=tuple(kernel_rule(rule, number) for number, rule in numbered),
+                           rule_ids=tuple(rule.pk for _, rule in numbered),
                            context=context, pool_ids={key: pk for pk, key, _ in pool_rows}, active_users=active,
                            since=now)
 

@@ -54,11 +54,11 @@ def routing_context(*, organization: Organization, now: datetime) -> routing.Con
                            practitioner_teams=teams, on_call=on_call, absences=absences)
 
 
-def kernel_rule(rule: RoutingRule) -> routing.Rule:
+def kernel_rule(rule: RoutingRule, number: int = 0) -> routing.Rule:
     escalation = routing.Target(rule.escalation_kind, rule.escalation_value) if rule.escalation_kind else None
     return routing.Rule(target=routing.Target(rule.target_kind, rule.target_value), category=rule.category,
                         location_id=rule.location_id, priority=rule.priority, sla_minutes=rule.sla_minutes,
-                        escalation=escalation, active=rule.active)
+                        escalation=escalation, active=rule.active, number=number)
 
 
 def _fallback_pool(organization: Organization) -> Pool:

@@ -162,3 +162,15 @@ def test_refuses_bad_input(setup: dict[str, Pool], org: Organization, frontdesk:
         item_reassign(actor=actor, item=item, user=outsider)
     assert list(items_for_user(outsider)) == []
     assert InboxItem.objects.filter(organization=other_org).count() == 0
+
+
+def test_routing_reasons_number_rules_as_the_rules_page_does_inactive_ones_included(
+        setup: dict[str, Pool], org: Organization, frontdesk: User, patient: Patient) -> None:
+    """The rules page lists inactive rules in their place; "rule 2" in an item's reasons is the second row there."""
+    RoutingRule.objects.filter(organization=org, order=10).update(active=False)
+    item = item_create(actor=actor_for(frontdesk), organization=org, kind="phone_message",
+                       category="refill_request", title="Refill", patient=patient)
+    assert item.routing_rule is not None and item.routing_rule.order == 20
+    assert (item.assigned_pool, item.assigned_user) == (setup["team"], None)
+    assert any(reason.startswith("rule 2 ") for reason in item.routing_reasons), item.routing_reasons
+    assert not any(reason.startswith("rule 1 ") for reason in item.routing_reasons)
