@@ -123,7 +123,7 @@ def file_results(organization: Organization, messages: list[tuple[InboundMessage
                    for order in result.orders]
     rows.insert([row for _, _, row in orders])
     observations = [[_observation_row(row, obs, zone) for obs in order.observations] for _, order, row in orders]
-    # Their ids are needed only to point a report or a correction at them; else one executemany, no RETURNING.
+    # Their ids are needed only to point a report or a correction at them; else no RETURNING (one statement).
     needs_ids = any(o.status == ObservationStatus.CORRECTED for filed in observations for o in filed) or any(
         isinstance(v, Encapsulated) for _, order, _ in orders for obs in order.observations for v in obs.values)
     rows.insert([o for filed in observations for o in filed], returning_pk=needs_ids)
@@ -131,14 +131,13 @@ def file_results(organization: Organization, messages: list[tuple[InboundMessage
     for (index, order, row), filed in zip(orders, observations, strict=True):
         _reports_and_corrections(order, row, filed)
         by_group[index].append((row, filed))
+    per_message: dict[int, list[Filed]] = {}
     for (inbound, _, _), match, filed_orders in zip(groups, matches, by_group, strict=True):
         critical = sum(o.is_critical for _, filed in filed_orders for o in filed)
         events.append(Entry(action=Action.CREATE, object_type="ResultMatch", object_id=str(match.pk),
                             patient_id=match.candidate_id if match.status == MatchStatus.MATCHED else None,
                             detail={"inbound": inbound.pk, "status": match.status, "score": str(match.score),
                                     "orders": [o.pk for o, _ in filed_orders], "critical": critical}))
-    per_message: dict[int, list[Filed]] = {}
-    for (inbound, _, _), match, filed_orders in zip(groups, matches, by_group, strict=True):
         per_message.setdefault(id(inbound), []).append((match, filed_orders))
     return [per_message.get(id(inbound), []) for inbound, _ in messages]
 
