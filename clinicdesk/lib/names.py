@@ -23,10 +23,19 @@ _SPECIAL = str.maketrans(
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
-@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lower-case ASCII with accents removed and punctuation turned into single spaces. Remembered: the same
-    names are folded again and again (each lab result's patient against each candidate, every search)."""
+    """Lower-case ASCII with accents removed and punctuation turned into single spaces. Names are remembered:
+    the same ones are folded again and again (each lab result's patient against each candidate, every search);
+    longer text (anything a sender may put in a name field) is not, so the memory stays small."""
+    return _fold_name(text) if len(text) <= 64 else _fold(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_name(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold().translate(_SPECIAL))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.translate(_SPECIAL)

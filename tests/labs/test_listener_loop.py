@@ -184,3 +184,36 @@ def test_stop_closes_open_connections(recorder: Recorder) -> None:
             Client(server.port, timeout=2)
     finally:
         client.close()
+
+
+class _OutOfDescriptors:
+    """The listening socket, whose ``accept`` fails for ``seconds`` as when the process has no descriptor left."""
+
+    def __init__(self, sock: socket.socket, seconds: float) -> None:
+        self.sock, self.until, self.calls = sock, time.monotonic() + seconds, 0
+
+    def accept(self) -> tuple[socket.socket, object]:
+        self.calls += 1
+        if time.monotonic() < self.until:
+            raise OSError(24, "Too many open files")
+        return self.sock.accept()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.sock, name)
+
+
+def test_out_of_descriptors_pauses_accepting_instead_of_spinning_then_resumes(caplog: pytest.LogCaptureFixture) -> None:
+    recorder = Recorder()
+    server = MLLPServer(("127.0.0.1", 0), lambda **_: b"", on_batch=recorder)  # type: ignore[arg-type]
+    failing = _OutOfDescriptors(server.socket, seconds=0.3)
+    server.socket = failing  # type: ignore[assignment]
+    server.start_in_thread()
+    try:
+        client = Client(server.port)
+        client.send(b"waited")
+        assert client.ack() == b"ACK waited"  # accepted once the pause (0.5 s) was over
+        assert failing.calls <= 3  # one failure, then the accept that worked 0.5 s later: not one per loop turn
+        assert sum("accept failed" in r.getMessage() for r in caplog.records) == 1
+        client.close()
+    finally:
+        server.stop()

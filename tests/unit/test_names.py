@@ -101,3 +101,13 @@ def test_similarity_ranks_a_misspelling_above_a_different_name() -> None:
     assert similarity("Johnson", "Jonsen") > 0.85
     assert similarity("Johnson", "Jonsen") > similarity("Johnson", "Okafor")
     assert similarity("Johnson", "Okafor") < 0.6
+
+
+def test_names_are_remembered_but_long_text_is_not() -> None:
+    from clinicdesk.lib import names
+
+    assert fold("Zoë O'Brien") == fold("Zoë O'Brien") == "zoe o brien"
+    held = names._fold_name.cache_info().currsize
+    huge = "Ñ" * 100_000  # a sender may put anything in a name field
+    assert fold(huge) == "n" * 100_000
+    assert names._fold_name.cache_info().currsize == held  # not kept: the cache holds short names only

@@ -52,8 +52,6 @@ def _child(make_server: Callable[[int], MLLPServer], port: int, ready: int, pare
     """The forked listener's whole life; never returns into the parent's code."""
     code = 0
     try:
-        signal.signal(signal.SIGTERM, _exit)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops the listeners
         _die_with_parent(parent)
         server = make_server(port)
         os.write(ready, b".")
@@ -76,12 +74,21 @@ def _child(make_server: Callable[[int], MLLPServer], port: int, ready: int, pare
 
 def _fork(make_server: Callable[[int], MLLPServer], port: int, ready: int, keep: list[int]) -> int:
     parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:
-        for fd in keep:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        _child(make_server, port, ready, parent)
+    # SIGTERM/SIGINT wait until the child has its own handlers: arriving in between, the parent's handler would
+    # run the parent's code (stopping the other listeners) in the child.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, _exit)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops the listeners
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            for fd in keep:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            _child(make_server, port, ready, parent)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return pid
 
 

@@ -45,6 +45,7 @@ OnBatch = Callable[[Sequence[tuple[bytes, str]]], Sequence[bytes | BaseException
 MAX_BATCH = 64  # frames per transaction at most
 READ_AHEAD = 256 * 1024  # bytes read past the frame in hand; beyond that a connection waits for its ACK to go
 ACCEPT_AT_ONCE = 16
+ACCEPT_PAUSE = 0.5  # seconds without accepting after accept() failed (out of file descriptors)
 READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 _WAKE = "wake"
 
@@ -97,6 +98,7 @@ class MLLPServer:
         self._wake_w.setblocking(False)
         self._connections: set[_Connection] = set()
         self._next_idle_check = float("inf")
+        self._accept_again = float("inf")  # when accepting paused (out of descriptors): when to resume
         self._stopping = False
         self._stopped = threading.Event()
         self._stopped.set()
@@ -156,7 +158,7 @@ class MLLPServer:
     def _turn(self, poll_interval: float) -> None:
         now = time.monotonic()
         busy = any(c.pending is not None and not c.out for c in self._connections)
-        timeout = 0.0 if busy else max(0.0, min(poll_interval, self._next_idle_check - now))
+        timeout = 0.0 if busy else max(0.0, min(poll_interval, self._next_idle_check - now, self._accept_again - now))
         for key, mask in self._selector.select(timeout):
             target = key.data
             if target is None:
@@ -174,6 +176,9 @@ class MLLPServer:
         now = time.monotonic()
         if now >= self._next_idle_check:
             self._expire(now)
+        if now >= self._accept_again:
+            self._accept_again = float("inf")
+            self._selector.register(self.socket, READ, None)
 
     def _accept(self) -> None:
         for _ in range(ACCEPT_AT_ONCE):
@@ -182,7 +187,11 @@ class MLLPServer:
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:  # out of file descriptors, …: the connection waits in the backlog
-                log.warning("MLLP: accept failed (%s)", exc)
+                # The listening socket stays readable while it waits: stop watching it for a moment, or the loop
+                # would spin on it (and log each turn) until a descriptor is free.
+                log.warning("MLLP: accept failed (%s); new connections wait %.1f s", exc, ACCEPT_PAUSE)
+                self._selector.unregister(self.socket)
+                self._accept_again = time.monotonic() + ACCEPT_PAUSE
                 return
             sock.setblocking(False)
             with contextlib.suppress(OSError):
@@ -335,7 +344,8 @@ class MLLPServer:
         connection.closed = True
         self._connections.discard(connection)
         if connection.events:
-            self._selector.unregister(connection.sock)
+            with contextlib.suppress(KeyError, ValueError, RuntimeError):  # a selector closed by a late stop()
+                self._selector.unregister(connection.sock)
             connection.events = 0
         with contextlib.suppress(OSError):
             connection.sock.shutdown(socket.SHUT_WR)
