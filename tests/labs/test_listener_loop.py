@@ -217,3 +217,33 @@ def test_out_of_descriptors_pauses_accepting_instead_of_spinning_then_resumes(ca
         client.close()
     finally:
         server.stop()
+
+
+def test_a_batch_waits_a_moment_only_for_connections_just_answered() -> None:
+    """Group commit: a ready frame waits (at most GATHER) for the next frame of a connection answered just now,
+    which is about to send it; a lone sender, or one whose neighbours are quiet, never waits."""
+    from clinicdesk.integrations.mllp import server as module
+
+    listener = MLLPServer(("127.0.0.1", 0), lambda **_: b"", on_batch=Recorder())  # type: ignore[arg-type]
+    try:
+        now = 1000.0
+        ready = module._Connection(socket.socket(), "a:1", 1024, now)
+        ready.pending, ready.answered = b"frame", now - 0.0002
+        listener._connections = {ready}
+        assert not listener._gathering(now)  # alone: stored at once
+        quiet = module._Connection(socket.socket(), "b:1", 1024, now)
+        quiet.answered = now - 10  # answered long ago: not expected to send now
+        listener._connections = {ready, quiet}
+        assert not listener._gathering(now)
+        sibling = module._Connection(socket.socket(), "c:1", 1024, now)
+        sibling.answered = now - 0.0003  # its next frame is on its way
+        listener._connections = {ready, quiet, sibling}
+        assert listener._gathering(now) and listener._gathering(now + module.GATHER / 2)
+        assert not listener._gathering(now + module.GATHER)  # the wait is bounded
+        listener._gather_until = float("inf")
+        sibling.pending = b"arrived"  # everyone expected has sent: no reason to wait
+        assert not listener._gathering(now)
+        for connection in (ready, quiet, sibling):
+            connection.sock.close()
+    finally:
+        listener.server_close()

@@ -46,6 +46,12 @@ MAX_BATCH = 64  # frames per transaction at most
 READ_AHEAD = 256 * 1024  # bytes read past the frame in hand; beyond that a connection waits for its ACK to go
 ACCEPT_AT_ONCE = 16
 ACCEPT_PAUSE = 0.5  # seconds without accepting after accept() failed (out of file descriptors)
+# Group commit waits at most GATHER seconds for the next frame of a connection answered less than SIBLING
+# seconds ago: senders answer an ACK with their next message within a fraction of a millisecond, and without the
+# wait the first of them would be stored alone, then the next, each paying a transaction (PostgreSQL's
+# commit_delay, for the same reason). A lone sender never waits.
+GATHER = 0.001
+SIBLING = 0.005
 READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 _WAKE = "wake"
 
@@ -53,7 +59,7 @@ _WAKE = "wake"
 class _Connection:
     """One sender: what was read and not yet stored, what was answered and not yet sent."""
 
-    __slots__ = ("closed", "closing", "eof", "events", "last", "out", "peer", "pending", "reader", "sock")
+    __slots__ = ("answered", "closed", "closing", "eof", "events", "last", "out", "peer", "pending", "reader", "sock")
 
     def __init__(self, sock: socket.socket, peer: str, max_bytes: int, now: float) -> None:
         self.sock, self.peer = sock, peer
@@ -65,6 +71,7 @@ class _Connection:
         self.closed = False
         self.events = 0  # what the selector watches for
         self.last = now  # the last byte read or sent, for the idle timeout
+        self.answered = float("-inf")  # when its last answer was queued (its next frame is likely to follow)
 
 
 class MLLPServer:
@@ -99,6 +106,7 @@ class MLLPServer:
         self._connections: set[_Connection] = set()
         self._next_idle_check = float("inf")
         self._accept_again = float("inf")  # when accepting paused (out of descriptors): when to resume
+        self._gather_until = float("inf")  # the ready frames wait for others until then (see GATHER)
         self._stopping = False
         self._stopped = threading.Event()
         self._stopped.set()
@@ -158,7 +166,11 @@ class MLLPServer:
     def _turn(self, poll_interval: float) -> None:
         now = time.monotonic()
         busy = any(c.pending is not None and not c.out for c in self._connections)
-        timeout = 0.0 if busy else max(0.0, min(poll_interval, self._next_idle_check - now, self._accept_again - now))
+        if busy and self._gathering(now):
+            timeout = max(0.0, self._gather_until - now)
+        else:
+            timeout = 0.0 if busy else max(0.0, min(poll_interval, self._next_idle_check - now,
+                                                     self._accept_again - now))
         for key, mask in self._selector.select(timeout):
             target = key.data
             if target is None:
@@ -171,14 +183,25 @@ class MLLPServer:
                 if mask & READ and not target.closed:
                     self._read(target)
         ready = [c for c in self._connections if c.pending is not None and not c.out]
-        for first in range(0, len(ready), MAX_BATCH):
-            self._store(ready[first:first + MAX_BATCH])
+        if ready and not self._gathering(time.monotonic()):
+            self._gather_until = float("inf")
+            for first in range(0, len(ready), MAX_BATCH):
+                self._store(ready[first:first + MAX_BATCH])
         now = time.monotonic()
         if now >= self._next_idle_check:
             self._expire(now)
         if now >= self._accept_again:
             self._accept_again = float("inf")
             self._selector.register(self.socket, READ, None)
+
+    def _gathering(self, now: float) -> bool:
+        """Whether the frames ready wait a moment for those of connections answered just now (see GATHER)."""
+        if not any(c.pending is None and not c.out and not c.eof and now - c.answered < SIBLING
+                   for c in self._connections):
+            return False
+        if self._gather_until == float("inf"):
+            self._gather_until = now + GATHER
+        return now < self._gather_until
 
     def _accept(self) -> None:
         for _ in range(ACCEPT_AT_ONCE):
@@ -265,7 +288,7 @@ class MLLPServer:
                 self._close(connection)
                 continue
             connection.out += frame(answer)
-            connection.last = now
+            connection.last = connection.answered = now
             self._next_frame(connection)  # one it sent already, for the next batch
             self._flush(connection)
         if failed:
