@@ -7,20 +7,8 @@ while the content is another — is refused with a message that says which.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from clinicdesk.lib.filetypes import JPEG, PDF, PNG, TIFF, FileType, sniff
 
-
-@dataclass(frozen=True)
-class FileType:
-    content_type: str
-    extension: str
-    label: str
-
-
-PDF = FileType("application/pdf", "pdf", "PDF")
-PNG = FileType("image/png", "png", "PNG image")
-JPEG = FileType("image/jpeg", "jpg", "JPEG image")
-TIFF = FileType("image/tiff", "tif", "TIFF image")
 ACCEPTED = (PDF, PNG, JPEG, TIFF)
 
 # What a file name claims: only the extensions of accepted types count as a claim; any other name (a fax
@@ -43,16 +31,7 @@ class Refused(ValueError):
 
 def detect(content: bytes) -> FileType | None:
     """The accepted type the content is, by its signature (first bytes), or None."""
-    # A PDF may have a few bytes of junk before "%PDF-" (readers search the first 1024 bytes).
-    if content.startswith(b"%PDF-") or b"%PDF-" in content[:1024]:
-        return PDF
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if content.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if content[:4] in (b"II*\x00", b"MM\x00*"):
-        return TIFF
-    return None
+    return sniff(content, ACCEPTED)
 
 
 def describe(content: bytes) -> str:

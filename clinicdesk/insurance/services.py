@@ -13,26 +13,11 @@ from django.utils import timezone
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, audit_record
 from clinicdesk.insurance.models import Coverage, CoverageStatus, Payer
+from clinicdesk.lib.filetypes import HEAD_BYTES, HEIC, JPEG, PDF, PNG, WEBP, sniff
 from clinicdesk.patients.models import Patient
 from clinicdesk.practice.services import structure_save
 
-CARD_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"}
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
-
-
-def _card_extension(head: bytes) -> str | None:
-    """The file type from its first 12 bytes (never from the name the client sent)."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":  # RIFF is also WAV and AVI
-        return "webp"
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:  # ISO media is also MP4 and MOV
-        return "heic"
-    return None
+CARD_FILES = (JPEG, PNG, PDF, WEBP, HEIC)  # a phone's photo of the card, or a scan
 
 
 def check_card(upload: UploadedFile, field: str) -> str:
@@ -41,11 +26,11 @@ def check_card(upload: UploadedFile, field: str) -> str:
 
     if upload.size and upload.size > settings.CLINICDESK_MAX_UPLOAD_BYTES:
         raise ValidationError({field: "The card image is larger than 10 MB; please take a smaller photo."})
-    head = upload.read(12)
+    head = upload.read(HEAD_BYTES)
     upload.seek(0)
-    if (extension := _card_extension(head)) is None:
+    if (kind := sniff(head, CARD_FILES)) is None:
         raise ValidationError({field: "The card must be a photo (JPEG, PNG, WebP, HEIC) or a PDF."})
-    return extension
+    return kind.extension
 
 
 def _check_priority(coverage: Coverage) -> None:

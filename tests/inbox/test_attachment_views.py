@@ -10,9 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from clinicdesk.audit.models import AuditEvent
-from clinicdesk.inbox.attachments import sniff
+from clinicdesk.inbox.attachments import ACCEPTED
 from clinicdesk.inbox.models import InboxAttachment
 from clinicdesk.inbox.services import item_create
+from clinicdesk.lib.filetypes import PDF as PDF_TYPE
+from clinicdesk.lib.filetypes import PNG as PNG_TYPE
+from clinicdesk.lib.filetypes import TIFF, sniff
 from tests.conftest import actor_for, client_for
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +30,9 @@ def item(org: Any, frontdesk: Any, patient: Any) -> Any:
 
 
 def test_sniffing_reads_the_bytes_not_the_name() -> None:
-    assert sniff(PDF[:12]) == "pdf" and sniff(PNG[:12]) == "png"
-    assert sniff(b"II*\x00" + b"\x00" * 8) == "tif"
-    assert sniff(b"<html><body>") is None
+    assert sniff(PDF[:12], ACCEPTED) is PDF_TYPE and sniff(PNG[:12], ACCEPTED) is PNG_TYPE
+    assert sniff(b"II*\x00" + b"\x00" * 8, ACCEPTED) is TIFF  # faxes
+    assert sniff(b"<html><body>", ACCEPTED) is None
 
 
 def test_upload_then_download_is_audited(item: Any, frontdesk: Any, media_root: Path, patient: Any) -> None:
