@@ -23,7 +23,7 @@ from clinicdesk.chartupdates.models import ProposedUpdate, Source
 from clinicdesk.chartupdates.services import current_value, proposals_create
 from clinicdesk.inbox.models import Kind, Priority
 from clinicdesk.inbox.services import item_create
-from clinicdesk.labs.filing import candidates_for, identity_of
+from clinicdesk.labs.filer import candidates_for, identity_of
 from clinicdesk.labs.matching import assess
 from clinicdesk.labs.models import InboundMessage, InboundStatus, MatchStatus, ResultMatch
 from clinicdesk.labs.notify import RECONCILIATION

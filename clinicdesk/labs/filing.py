@@ -19,7 +19,7 @@ from django.utils import timezone
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, Entry, audit_record, audit_record_many
 from clinicdesk.inbox.services import items_save
-from clinicdesk.labs.filer import Filed, FiledOrder, candidates_for, file_results, identity_of, supersede
+from clinicdesk.labs.filer import Filed, file_results, supersede
 from clinicdesk.labs.models import (
     InboundMessage,
     InboundStatus,
@@ -34,9 +34,6 @@ from clinicdesk.patients.models import Patient, Status
 from clinicdesk.practice.models import Organization
 from clinicdesk.protocols.hl7v2.inbound import parse
 from clinicdesk.protocols.hl7v2.oru import ResultMessage
-
-__all__ = ["SYSTEM", "FiledOrder", "candidates_for", "hl7_file", "hl7_file_claimed", "hl7_file_pending",
-           "hl7_file_safely", "identity_of", "match_confirm", "match_reject", "results_to_reconcile"]
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(user=None, via="hl7", role="system")

@@ -19,7 +19,8 @@ from django.shortcuts import redirect, render
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, Entry, audit_record_many
-from clinicdesk.labs.filing import candidates_for, match_confirm, match_reject, results_to_reconcile
+from clinicdesk.labs.filer import candidates_for
+from clinicdesk.labs.filing import match_confirm, match_reject, results_to_reconcile
 from clinicdesk.labs.matching import Assessment, Candidate, Identity, assess
 from clinicdesk.labs.models import LabObservation, MatchStatus, ResultMatch
 from clinicdesk.patients import access
