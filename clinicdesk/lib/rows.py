@@ -117,32 +117,33 @@ def insert(instances: Sequence[Model], *, returning_pk: bool = True) -> None:
     model = type(instances[0])
     fields, sql = _statement(model, returning_pk)
     prepared = [values(obj, fields) for obj in instances]
+    # Several rows in one statement: with RETURNING where the database gives the keys back in row order (both of
+    # ours); without, on PostgreSQL, which plans each statement of an executemany anew (SQLite's executemany
+    # prepares once and loops in C).
+    many = len(prepared) > 1 and (connection.features.can_return_rows_from_bulk_insert if returning_pk
+                                  else connection.vendor == "postgresql")
     with connection.cursor() as cursor:
-        if returning_pk and len(prepared) > 1 and connection.features.can_return_rows_from_bulk_insert:
-            head, one_row = sql.split(" VALUES ", 1)
-            one_row, returning = one_row.split(" RETURNING ", 1)
+        if many:
+            head, rest = sql.split(" VALUES ", 1)
+            one_row, _, returning = rest.partition(" RETURNING ")
+            tail = f" RETURNING {returning}" if returning else ""
             for start in range(0, len(prepared), _MANY_ROWS):
                 chunk = prepared[start:start + _MANY_ROWS]
-                cursor.execute(f"{head} VALUES {', '.join([one_row] * len(chunk))} RETURNING {returning}",
+                cursor.execute(f"{head} VALUES {', '.join([one_row] * len(chunk))}{tail}",
                                [value for row in chunk for value in row])
-                keys = [row[0] for row in cursor.fetchall()]
-                if len(keys) != len(chunk):
-                    raise RuntimeError(f"{len(keys)} keys returned for {len(chunk)} rows")
-                for obj, pk in zip(instances[start:start + len(chunk)], keys, strict=True):
-                    obj.pk = pk
+                if returning_pk:
+                    keys = [row[0] for row in cursor.fetchall()]
+                    if len(keys) != len(chunk):
+                        raise RuntimeError(f"{len(keys)} keys returned for {len(chunk)} rows")
+                    for obj, pk in zip(instances[start:start + len(chunk)], keys, strict=True):
+                        obj.pk = pk
         elif returning_pk:
             for obj, row in zip(instances, prepared, strict=True):
                 cursor.execute(sql, row)
                 obj.pk = cursor.fetchone()[0]
         elif len(prepared) == 1:
             cursor.execute(sql, prepared[0])
-        elif connection.vendor == "postgresql":  # one statement: PostgreSQL plans each of executemany's anew
-            head, one_row = sql.split(" VALUES ", 1)
-            for start in range(0, len(prepared), _MANY_ROWS):
-                chunk = prepared[start:start + _MANY_ROWS]
-                cursor.execute(f"{head} VALUES {', '.join([one_row] * len(chunk))}",
-                               [value for row in chunk for value in row])
-        else:  # SQLite's executemany prepares the statement once and loops in C
+        else:
             cursor.executemany(sql, prepared)
     for obj in instances:
         obj._state.adding = False
