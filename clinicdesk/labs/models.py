@@ -43,6 +43,8 @@ class InboundMessage(models.Model):
                 fields=["sending_application", "sending_facility", "control_id"],
                 condition=Q(organization__isnull=True) & ~Q(control_id=""), name="labs_inbound_once_no_org"),
         ]
+        # What the filer takes next (``labs.queue``): only the messages still waiting are in it.
+        indexes = [models.Index(fields=["id"], condition=Q(status="received"), name="labs_inbound_waiting")]
 
     def __str__(self) -> str:
         return f"{self.message_type or 'HL7'} {self.control_id or '(no MSH-10)'} from {self.sending_application}"

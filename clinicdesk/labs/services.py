@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
@@ -32,13 +31,14 @@ from django.db import IntegrityError, connection, transaction
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.models import Outcome as AuditOutcome
-from clinicdesk.audit.services import Actor, Entry, audit_record_many
+from clinicdesk.audit.services import AUDIT_ONE_QUERY, Actor, Entry, audit_query, audit_record_many, strand_lock_sql
 from clinicdesk.inbox import routingcache
 from clinicdesk.labs.demographics import hl7_demographics_safely
-from clinicdesk.labs.filing import SYSTEM as FILING_ACTOR
-from clinicdesk.labs.filing import hl7_file_claimed, hl7_file_safely
+from clinicdesk.labs.filing import hl7_file_safely
 from clinicdesk.labs.models import InboundMessage, InboundStatus
-from clinicdesk.lib import rows
+from clinicdesk.labs.queue import file_group
+from clinicdesk.lib import pgstandalone, rows
+from clinicdesk.lib.writer import sqlite_writer
 from clinicdesk.practice.models import Organization
 from clinicdesk.protocols.hl7v2.ack import build_ack
 from clinicdesk.protocols.hl7v2.adt import Demographics
@@ -50,7 +50,6 @@ from clinicdesk.protocols.hl7v2.oru import ResultMessage
 
 log = logging.getLogger(__name__)
 KEY_MAX = 255  # the model's column width; MSH-3/4 are HD ≤ 227 and MSH-10 ST ≤ 20 in 2.3–2.5.1
-_SQLITE_WRITER = threading.Lock()
 
 
 def hl7_organization_id() -> int | None:
@@ -80,7 +79,8 @@ def hl7_receive(*, raw: bytes, peer: str, organization_id: int | None = None) ->
         return _store(raw=raw, outcome=process(raw), peer=peer, org_id=organization_id)
 
 
-def hl7_receive_many(frames: Sequence[tuple[bytes, str]]) -> list[bytes | BaseException]:
+def hl7_receive_many(frames: Sequence[tuple[bytes, str]], *, file: bool = True,
+                     notify: Callable[[], None] | None = None) -> list[bytes | BaseException]:
     """Group commit: several frames (``(raw, peer)``, from any connections) stored, audited and filed in one
     transaction; one answer per frame, in order — its ACK, or the exception that kept it from being stored (then
     it must not be answered). Nothing is returned before the commit.
@@ -90,7 +90,11 @@ def hl7_receive_many(frames: Sequence[tuple[bytes, str]]) -> list[bytes | BaseEx
     already stored — the unique key —, or a database error), it is rolled back and stored one message at a time
     (``hl7_receive``'s path), so one message's trouble never costs another its ACK. Filing runs in the same
     transaction, in one savepoint for the group; if it fails, that is rolled back and each message is filed on its
-    own (a savepoint each), and a message that still fails stays ``received`` — stored and acknowledged either way."""
+    own (a savepoint each), and a message that still fails stays ``received`` — stored and acknowledged either way.
+
+    ``file=False`` (``hl7_accept_many``): stored, audited and answered, not filed; accepted results and
+    demographics stay ``received`` for the filer (``queue.hl7_file_waiting``), and ``notify()`` is called once
+    they are committed."""
     answers: list[bytes | BaseException] = [RuntimeError("not answered")] * len(frames)
     group: list[tuple[int, bytes, str, Outcome]] = []
     for index, (raw, peer) in enumerate(frames):
@@ -103,13 +107,57 @@ def hl7_receive_many(frames: Sequence[tuple[bytes, str]]) -> list[bytes | BaseEx
     with _one_at_a_time():
         org_id = hl7_organization_id()
         try:
-            for index, ack in _store_group(group, org_id):
+            for index, ack in _store_group(group, org_id, file):
                 answers[index] = ack
         except Exception:
             log.info("a group of %d messages was stored one at a time", len(group), exc_info=True)
             for index, raw, peer, outcome in group:
-                answers[index] = _answer(partial(_store, raw=raw, outcome=outcome, peer=peer, org_id=org_id))
+                answers[index] = _answer(partial(_store, raw=raw, outcome=outcome, peer=peer, org_id=org_id,
+                                                 file=file))
+    if notify is not None and not file and org_id:
+        notify()
     return answers
+
+
+def hl7_accept_many(frames: Sequence[tuple[bytes, str]],
+                    notify: Callable[[], None] | None = None) -> list[bytes | BaseException]:
+    """``hl7_receive_many`` without the filing: what the listener does when a filer files behind its ACKs."""
+    return hl7_receive_many(frames, file=False, notify=notify)
+
+
+def _insert_standalone(messages: list[InboundMessage], host: str | None, org_id: int | None) -> bool:
+    """PostgreSQL, outside any transaction (``lib.pgstandalone``): the messages and their audit events in a
+    transaction of their own, in two round trips — ``BEGIN``, the INSERT and the audit strand's lock; then the
+    events, the strand's head and ``COMMIT``. False (nothing written) when no free strand was there to lock
+    (the usual path then opens one). Any failure (a resend's unique key) rolls back before it goes on."""
+    lock = strand_lock_sql(org_id)
+    assert lock is not None  # PostgreSQL
+    fields, _ = rows.statement(InboundMessage, returning=True)
+    params = [value for message in messages for value in rows.values(message, fields)]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"BEGIN; {rows.many_sql(InboundMessage, len(messages), True)}; {lock[0]}",
+                           [*params, *lock[1]])
+            cursor.nextset()
+            keys = [row[0] for row in cursor.fetchall()]
+            cursor.nextset()
+            locked = cursor.fetchone()
+            if locked is None:
+                pgstandalone.rollback()
+                return False
+            for message, pk in zip(messages, keys, strict=True):
+                message.pk = pk
+            sql, audit_params = audit_query(actor=Actor(user=None, ip=host, via="hl7", role="system"),
+                                            entries=[_entry(message) for message in messages], locked=locked,
+                                            organization_id=org_id)
+            cursor.execute(f"{sql}; COMMIT", audit_params)
+    except BaseException:
+        for message in messages:
+            message.pk = None
+        pgstandalone.rollback()
+        raise
+    rows.saved(messages)
+    return True
 
 
 def _answer(receive: Callable[[], bytes]) -> bytes | BaseException:
@@ -120,7 +168,8 @@ def _answer(receive: Callable[[], bytes]) -> bytes | BaseException:
         return exc
 
 
-def _store_group(group: list[tuple[int, bytes, str, Outcome]], org_id: int | None) -> list[tuple[int, bytes]]:
+def _store_group(group: list[tuple[int, bytes, str, Outcome]], org_id: int | None,
+                 file: bool = True) -> list[tuple[int, bytes]]:
     acks: list[tuple[int, bytes]] = []
     first: dict[tuple[str, str, str], InboundMessage] = {}
     new: list[tuple[InboundMessage, Outcome]] = []
@@ -130,13 +179,17 @@ def _store_group(group: list[tuple[int, bytes, str, Outcome]], org_id: int | Non
             acks.append((index, bytes(first[key].ack)))
             continue
         message = _row(raw, outcome, peer, org_id)
-        if org_id and isinstance(outcome.parsed, ResultMessage):
+        if file and org_id and isinstance(outcome.parsed, ResultMessage):
             message.status = InboundStatus.PROCESSED  # filed below, in this transaction (else set back)
         if key[2]:
             first[key] = message
         new.append((message, outcome))
         acks.append((index, bytes(message.ack)))
-    with transaction.atomic(), routingcache.pinned():
+    hosts = {_host(message.peer) for message, _ in new}
+    if (not file and len(hosts) == 1 and len(new) <= AUDIT_ONE_QUERY and pgstandalone.standalone()
+            and _insert_standalone([message for message, _ in new], hosts.pop(), org_id)):
+        return acks
+    with transaction.atomic(), (routingcache.pinned() if file else nullcontext()):
         rows.insert([message for message, _ in new])
         by_peer: dict[str | None, list[Entry]] = {}
         for message, _ in new:
@@ -144,30 +197,10 @@ def _store_group(group: list[tuple[int, bytes, str, Outcome]], org_id: int | Non
         for host, entries in by_peer.items():
             audit_record_many(actor=Actor(user=None, ip=host, via="hl7", role="system"), entries=entries,
                               organization_id=org_id)
-        if org_id:
-            _file_group(org_id, new)
+        if org_id and file:
+            file_group(org_id, [(m, o.parsed) for m, o in new if isinstance(o.parsed, ResultMessage)],
+                       [(m, o.parsed) for m, o in new if isinstance(o.parsed, Demographics)])
     return acks
-
-
-def _file_group(org_id: int, new: list[tuple[InboundMessage, Outcome]]) -> None:
-    results = [(m, o.parsed) for m, o in new if isinstance(o.parsed, ResultMessage)]
-    demographics = [(m, o.parsed) for m, o in new if isinstance(o.parsed, Demographics)]
-    if results:
-        organization = routingcache.get(routingcache.current(), ("organization", org_id),
-                                        lambda: Organization.objects.get(pk=org_id))
-        events: list[Entry] = []
-        try:
-            with transaction.atomic():
-                hl7_file_claimed(organization=organization, messages=results, audit=events)
-                audit_record_many(actor=FILING_ACTOR, entries=events, organization_id=org_id)
-        except Exception:
-            log.info("filing %d messages together failed; filing each on its own", len(results), exc_info=True)
-            InboundMessage.objects.filter(pk__in=[m.pk for m, _ in results]).update(status=InboundStatus.RECEIVED)
-            for message, parsed in results:
-                message.status = InboundStatus.RECEIVED
-                hl7_file_safely(message.pk, parsed, inbound=message)
-    for message, adt in demographics:
-        hl7_demographics_safely(message.pk, adt, inbound=message)
 
 
 def hl7_receive_oversize(*, head: bytes, size: int, limit: int, peer: str) -> bytes:
@@ -186,19 +219,16 @@ def hl7_receive_oversize(*, head: bytes, size: int, limit: int, peer: str) -> by
         return _store(raw=head, outcome=outcome, peer=peer, detail={"oversize": True, "size_at_least": size})
 
 
-def _one_at_a_time() -> AbstractContextManager[object]:
-    """On SQLite, this process's connection threads take turns for the whole unit of work (parse included).
-
-    SQLite has one writer at a time anyway, and its busy handler sleeps and polls (seconds at the tail under
-    load); a lock wakes the next thread at once. Parsing under the lock too costs nothing (the GIL lets one
-    thread compute at a time) and avoids a convoy: a writer holding the database lock would otherwise wait up to
-    the interpreter's switch interval for the GIL after each query, while another thread parses."""
-    return _SQLITE_WRITER if connection.vendor == "sqlite" else nullcontext()
+def _one_at_a_time() -> AbstractContextManager[None]:
+    """On SQLite, the writers of this machine's listener and filer take turns (``lib.writer``): SQLite has one
+    writer at a time anyway, and its busy handler sleeps and polls; the lock wakes the next writer at once."""
+    return sqlite_writer()
 
 
 def _store(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object] | None = None,
-           org_id: int | None = None) -> bytes:
-    return _insert(raw=raw, outcome=outcome, peer=peer, detail=detail, org_id=org_id or hl7_organization_id())
+           org_id: int | None = None, file: bool = True) -> bytes:
+    return _insert(raw=raw, outcome=outcome, peer=peer, detail=detail, org_id=org_id or hl7_organization_id(),
+                   file=file)
 
 
 def _row(raw: bytes, outcome: Outcome, peer: str, org_id: int | None) -> InboundMessage:
@@ -231,7 +261,7 @@ def _receiver(peer: str) -> Actor:
 
 
 def _insert(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object] | None,
-            org_id: int | None) -> bytes:
+            org_id: int | None, file: bool = True) -> bytes:
     """Insert first and look for a stored twin only when the unique key says there is one: a resend is rare, so
     the common path is one INSERT and the audit event, with no look-up before it."""
     message = _row(raw, outcome, peer, org_id)
@@ -242,7 +272,9 @@ def _insert(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object
             audit_record_many(actor=_receiver(peer), entries=[_entry(message, detail)], organization_id=org_id)
             # Filed once the message is committed, in its own transaction: a filing failure is logged and
             # leaves the message received for a retry; the ACK is the one just stored either way.
-            if org_id and isinstance(outcome.parsed, ResultMessage):
+            if not file:
+                pass  # the filer's, behind the ACK
+            elif org_id and isinstance(outcome.parsed, ResultMessage):
                 transaction.on_commit(partial(hl7_file_safely, message.pk, outcome.parsed, inbound=message))
             elif org_id and isinstance(outcome.parsed, Demographics):
                 transaction.on_commit(partial(hl7_demographics_safely, message.pk, outcome.parsed, inbound=message))

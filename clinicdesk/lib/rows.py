@@ -107,30 +107,50 @@ def _statement(model: type[Model], returning: bool) -> tuple[list[Field[Any, Any
     return _statements[key]
 
 
+def many_sql(model: type[Model], count: int, returning_pk: bool) -> str:
+    """One INSERT of ``count`` rows of ``model`` (their values in ``statement``'s field order, row after row)."""
+    _, sql = _statement(model, returning_pk)
+    head, rest = sql.split(" VALUES ", 1)
+    one_row, _, returning = rest.partition(" RETURNING ")
+    return f"{head} VALUES {', '.join([one_row] * count)}{f' RETURNING {returning}' if returning else ''}"
+
+
+def saved(instances: Sequence[Model]) -> None:
+    """Mark instances inserted by the caller's own SQL as saved (their primary keys set)."""
+    for obj in instances:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
 def insert(instances: Sequence[Model], *, returning_pk: bool = True) -> None:
-    """INSERT ``instances`` (all of one model). With ``returning_pk`` each gets its primary key back (several
-    rows: multi-row INSERTs with RETURNING, up to ``_MANY_ROWS`` rows a statement, the keys in row order as
-    Django's ``bulk_create`` relies on); without, multi-row INSERTs on PostgreSQL, one ``executemany`` on
-    SQLite."""
+    """INSERT ``instances`` (all of one model). With ``returning_pk`` each gets its primary key back. Several rows
+    on PostgreSQL: one ``COPY`` (with ``returning_pk``, the keys reserved first in one query, ascending in the
+    instances' order); on SQLite, multi-row INSERTs with RETURNING, up to ``_MANY_ROWS`` rows a statement, the
+    keys in row order as Django's ``bulk_create`` relies on, or one ``executemany``."""
     if not instances:
         return
     model = type(instances[0])
     fields, sql = _statement(model, returning_pk)
     prepared = [values(obj, fields) for obj in instances]
-    # Several rows in one statement: with RETURNING where the database gives the keys back in row order (both of
-    # ours); without, on PostgreSQL, which plans each statement of an executemany anew (SQLite's executemany
-    # prepares once and loops in C).
-    many = len(prepared) > 1 and (connection.features.can_return_rows_from_bulk_insert if returning_pk
-                                  else connection.vendor == "postgresql")
+    # Several rows: on PostgreSQL a COPY (the keys, if wanted, drawn from the sequence beforehand), which costs
+    # the server and the client far less than a multi-row INSERT (parsed, planned, and its thousands of
+    # placeholders split on the client) or an executemany (each statement planned anew). On SQLite a multi-row
+    # INSERT ... RETURNING (the keys in row order), or an executemany, which prepares once and loops in C.
+    many = len(prepared) > 1 and connection.features.can_return_rows_from_bulk_insert and returning_pk
     with connection.cursor() as cursor:
-        if many:
-            head, rest = sql.split(" VALUES ", 1)
-            one_row, _, returning = rest.partition(" RETURNING ")
-            tail = f" RETURNING {returning}" if returning else ""
+        if len(prepared) > 1 and connection.vendor == "postgresql":
+            columns = [f.column for f in fields]
+            if returning_pk:  # keys drawn from the table's sequence first, then written like any column
+                keys = reserve_keys(cursor, model, len(prepared))
+                for obj, pk in zip(instances, keys, strict=True):
+                    obj.pk = pk
+                columns = [model._meta.pk.column, *columns]
+                prepared = [[pk, *row] for pk, row in zip(keys, prepared, strict=True)]
+            copy(cursor, model._meta.db_table, columns, prepared)
+        elif many:
             for start in range(0, len(prepared), _MANY_ROWS):
                 chunk = prepared[start:start + _MANY_ROWS]
-                cursor.execute(f"{head} VALUES {', '.join([one_row] * len(chunk))}{tail}",
-                               [value for row in chunk for value in row])
+                cursor.execute(many_sql(model, len(chunk), returning_pk), [value for row in chunk for value in row])
                 if returning_pk:
                     keys = [row[0] for row in cursor.fetchall()]
                     if len(keys) != len(chunk):
@@ -145,12 +165,34 @@ def insert(instances: Sequence[Model], *, returning_pk: bool = True) -> None:
             cursor.execute(sql, prepared[0])
         else:
             cursor.executemany(sql, prepared)
-    for obj in instances:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    saved(instances)
 
 
 _MANY_ROWS = 200  # rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+
+
+_sequences: dict[str, str] = {}
+
+
+def reserve_keys(cursor: Any, model: type[Model], count: int) -> list[int]:
+    """PostgreSQL: ``count`` new primary keys of ``model`` from its column's sequence (serial or identity), in
+    one query, ascending."""
+    table, column = model._meta.db_table, model._meta.pk.column
+    if table not in _sequences:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [connection.ops.quote_name(table), column])
+        _sequences[table] = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequences[table], count])
+    return sorted(row[0] for row in cursor.fetchall())
+
+
+def copy(cursor: Any, table: str, columns: Sequence[str], prepared: Sequence[Sequence[Any]]) -> None:
+    """PostgreSQL: the rows (values in the database's form, in ``columns`` order) with ``COPY … FROM STDIN``
+    through ``cursor`` (Django's): for many rows the server's cheapest way in (no statement to parse and plan,
+    no placeholders to split on the client), with every constraint and trigger checked as for an INSERT."""
+    quote = connection.ops.quote_name
+    with cursor.cursor.copy(f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN") as stream:
+        for row in prepared:
+            stream.write_row(row)
 
 
 def one_trip(cursor: Any) -> bool:

@@ -4,12 +4,10 @@ The appointment, its reservations and its first history row go in with one state
 ``WITH``), sent in one query with the per-resource locks, the audit strand's lock and the configuration stamp
 check: Django's psycopg cursor binds parameters on the client side, so several statements make one query.
 
-``book_standalone``: a booking that is not part of a larger transaction (no ``atomic`` open, autocommit on,
-the connection idle) opens and closes its own: ``BEGIN`` goes with that first query and ``COMMIT`` with the
-second (the audit event and its strand's head). Two round trips instead of four (Django's ``atomic`` sends
-``BEGIN`` and ``COMMIT`` on their own). Django's transaction bookkeeping does not see this transaction, so
-nothing between the two queries may use it, and any failure — a refused overlap, a stale configuration, a
-lost connection, an interrupt — ends it with ``ROLLBACK`` before the exception goes on.
+``book_standalone``: a booking that is not part of a larger transaction (``lib.pgstandalone.standalone()``)
+opens and closes its own: ``BEGIN`` goes with that first query and ``COMMIT`` with the second (the audit event
+and its strand's head). Two round trips instead of four. Any failure — a refused overlap, a stale
+configuration, a lost connection, an interrupt — ends it with ``ROLLBACK`` before the exception goes on.
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ from django.db import connection
 
 from clinicdesk.audit.services import Actor, Entry, audit_query, strand_lock_sql
 from clinicdesk.lib import rows
+from clinicdesk.lib.pgstandalone import rollback
 from clinicdesk.scheduling import configcache
 from clinicdesk.scheduling.models import Appointment, AppointmentChange, Reservation
 
@@ -119,25 +118,12 @@ def insert_at_once(actor: Actor, appointment: Appointment, held: Held, note: str
     return locked
 
 
-def standalone() -> bool:
-    """Whether a booking may open and close its own transaction within its queries: PostgreSQL with Django's
-    client-side-binding cursor, autocommit on, no ``atomic`` block open and no transaction on the connection."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return False
-    from psycopg import ClientCursor
-    from psycopg.pq import TransactionStatus
-
-    connection.ensure_connection()
-    raw = connection.connection
-    return (connection.get_autocommit() and issubclass(raw.cursor_factory, ClientCursor)
-            and raw.info.transaction_status == TransactionStatus.IDLE)
-
-
 def book_standalone(actor: Actor, appointment: Appointment, held: Held, note: str, stamp: int | None,
                     audit: Callable[[Appointment], Entry]) -> None:
     """Write the booking in two round trips, in a transaction of its own: ``BEGIN`` and the writes, then the
     audit event (``audit`` makes it once the appointment has its pk) and ``COMMIT``. Only when
-    ``standalone()``; raises ``NoFreeStrand`` (nothing written) when the audit strand has to be opened first."""
+    ``lib.pgstandalone.standalone()``; raises ``NoFreeStrand`` (nothing written) when the audit strand has to
+    be opened first."""
     try:
         locked = insert_at_once(actor, appointment, held, note, stamp, begin=True)
         if locked is None:
@@ -149,15 +135,5 @@ def book_standalone(actor: Actor, appointment: Appointment, held: Held, note: st
     except BaseException:
         appointment.pk = None
         appointment._state.adding = True
-        _rollback()
+        rollback()
         raise
-
-
-def _rollback() -> None:
-    """End the transaction ``book_standalone`` opened. A connection that cannot take the ROLLBACK is closed:
-    the server ends the transaction with it, and Django opens a new one on next use."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("ROLLBACK")
-    except Exception:
-        connection.close()

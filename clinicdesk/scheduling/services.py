@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, Entry, audit_record_many
-from clinicdesk.lib import rows
+from clinicdesk.lib import pgstandalone, rows
 from clinicdesk.patients.models import Patient
 from clinicdesk.patients.models import Status as PatientStatus
 from clinicdesk.practice.models import Location
@@ -187,7 +187,7 @@ def _book(booking: _Booking, memo: Memo | None, stamp: int | None) -> Appointmen
         status=status, reason=reason, notes=notes, created_by=actor.user,
         rescheduled_from=rescheduled_from, series=series)
     try:
-        if not (pgbooking.standalone() and _book_standalone(actor, appointment, held, reason, stamp)):
+        if not (pgstandalone.standalone() and _book_standalone(actor, appointment, held, reason, stamp)):
             with transaction.atomic():
                 if connection.vendor == "postgresql":
                     locked = pgbooking.insert_at_once(actor, appointment, held, reason, stamp)

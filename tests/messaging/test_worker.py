@@ -10,10 +10,11 @@ from django.core.management import call_command
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from clinicdesk.lib.children import ChildSupervisor
 from clinicdesk.messaging.models import MessageStatus, OutboundMessage
 from clinicdesk.messaging.tasks import sweep_schedule
 from clinicdesk.patients.models import Patient
-from clinicdesk.web.management.commands.serve import WorkerSupervisor, worker_argv
+from clinicdesk.web.management.commands.serve import worker_argv
 from tests.messaging.conftest import SmtpServer, queue_email
 
 
@@ -46,7 +47,7 @@ def test_the_serve_worker_is_a_clinicdesk_worker_without_reload() -> None:
 
 
 def test_the_supervisor_stops_its_worker_with_one_sigterm() -> None:
-    supervisor = WorkerSupervisor([sys.executable, "-c", "import time; time.sleep(60)"])
+    supervisor = ChildSupervisor([sys.executable, "-c", "import time; time.sleep(60)"])
     supervisor.start()
     deadline = time.monotonic() + 10
     while supervisor.process is None and time.monotonic() < deadline:

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from clinicdesk.audit.models import AuditEvent, ChainHead
 from clinicdesk.audit.selectors import audit_verify_all
 from clinicdesk.audit.services import Actor
+from clinicdesk.lib import pgstandalone
 from clinicdesk.scheduling import pgbooking
 from clinicdesk.scheduling.models import (
     Appointment,
@@ -54,7 +55,7 @@ def _counts() -> tuple[int, int, int, int]:
 def test_a_top_level_booking_is_two_queries_with_begin_and_commit(clinic: Clinic, patient: Any,
                                                                   monday: date) -> None:
     appointment_book(actor=SYSTEM, **book_kwargs(clinic, patient, local(monday, 9)))  # cache, audit strand
-    assert pgbooking.standalone() is (connection.vendor == POSTGRES)
+    assert pgstandalone.standalone() is (connection.vendor == POSTGRES)
     with CaptureQueriesContext(connection) as captured:
         appt = appointment_book(actor=SYSTEM, **book_kwargs(clinic, patient, local(monday, 10)))
     if connection.vendor == POSTGRES:
@@ -139,7 +140,7 @@ def test_a_configuration_changed_under_the_cache_rolls_back_and_is_checked_again
 def test_inside_a_callers_transaction_the_booking_joins_it(clinic: Clinic, patient: Any, monday: date) -> None:
     appointment_book(actor=SYSTEM, **book_kwargs(clinic, patient, local(monday, 9)))
     with pytest.raises(RuntimeError), transaction.atomic():
-        assert not pgbooking.standalone()
+        assert not pgstandalone.standalone()
         appointment_book(actor=SYSTEM, **book_kwargs(clinic, patient, local(monday, 10)))
         raise RuntimeError("the caller gives up")
     assert _idle() and _counts() == (1, 1, 1, 1)

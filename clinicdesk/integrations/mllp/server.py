@@ -384,9 +384,13 @@ class MLLPServer:
         return answer
 
 
-def hl7_listener(host: str, port: int, **options: Any) -> MLLPServer:
-    """The listener wired to the HL7 v2 unit of work."""
-    from clinicdesk.labs.services import hl7_receive, hl7_receive_many, hl7_receive_oversize
+def hl7_listener(host: str, port: int, *, notify: Callable[[], None] | None = None, **options: Any) -> MLLPServer:
+    """The listener wired to the HL7 v2 unit of work: each group filed before its ACKs (``hl7_receive_many``),
+    or, with ``notify``, acknowledged once stored and left to a filer that ``notify()`` wakes
+    (``hl7_accept_many``; see ``labs.queue``)."""
+    from functools import partial
 
-    return MLLPServer((host, port), hl7_receive, on_oversize=hl7_receive_oversize, on_batch=hl7_receive_many,
-                      **options)
+    from clinicdesk.labs.services import hl7_accept_many, hl7_receive, hl7_receive_many, hl7_receive_oversize
+
+    on_batch = hl7_receive_many if notify is None else partial(hl7_accept_many, notify=notify)
+    return MLLPServer((host, port), hl7_receive, on_oversize=hl7_receive_oversize, on_batch=on_batch, **options)

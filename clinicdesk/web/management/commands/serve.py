@@ -12,48 +12,12 @@ stored once.
 from __future__ import annotations
 
 import signal
-import subprocess
 import sys
-import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-RESTART_DELAY = 5.0
-
-
-class WorkerSupervisor:
-    """Keep one child (``clinicdesk worker``, ``clinicdesk mllp``) running until :meth:`stop`."""
-
-    def __init__(self, argv: list[str], name: str = "worker") -> None:
-        self.argv = argv
-        self.process: subprocess.Popen[bytes] | None = None
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"{name}-supervisor", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.stopping.is_set():
-            # Its own session: the terminal's Ctrl-C goes to the server alone; stop() decides how the worker ends.
-            self.process = subprocess.Popen(self.argv, start_new_session=True)  # noqa: S603 - our own interpreter
-            self.process.wait()
-            if self.stopping.wait(RESTART_DELAY):
-                return
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Ask the child to finish (the worker: its current task) and exit; kill it if it will not."""
-        self.stopping.set()
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+from clinicdesk.lib.children import ChildSupervisor
 
 
 def _exit(signum: int, frame: object) -> None:
@@ -92,8 +56,8 @@ class Command(BaseCommand):
         from clinicdesk.wsgi import application
 
         tune_gc()
-        supervisor = None if no_worker else WorkerSupervisor(worker_argv(worker_interval))
-        listener = (WorkerSupervisor(mllp_argv(mllp_host, mllp_port, mllp_processes), name="mllp") if mllp_port
+        supervisor = None if no_worker else ChildSupervisor(worker_argv(worker_interval))
+        listener = (ChildSupervisor(mllp_argv(mllp_host, mllp_port, mllp_processes), name="mllp") if mllp_port
                     else None)
         children = [child for child in (supervisor, listener) if child]
         for child in children:
