@@ -1,11 +1,14 @@
 """Filing the PID groups of received result messages: match each against our patients, then write the matches,
 orders and observations — for a whole group of messages at once, one query for the candidates and one INSERT
-per table (``file_results``). ``filing.hl7_file`` and the listener's group commit both come through here.
+per table. ``plan_results`` works out the rows (reads only), ``write_results`` writes them: the filer does the first
+before its transaction. ``filing.hl7_file_claimed`` (the listener's group commit, the filer, ``hl7_file``) comes
+through here.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +38,7 @@ from clinicdesk.practice.models import Organization
 from clinicdesk.protocols.hl7v2.datatypes import Coded, Provider, StructuredNumeric, Timestamp
 from clinicdesk.protocols.hl7v2.observation import Encapsulated, Observation, Value
 from clinicdesk.protocols.hl7v2.oru import Order, ResultMessage
+from clinicdesk.protocols.hl7v2.oru import PatientResult as PIDGroup
 from clinicdesk.protocols.hl7v2.patient import Patient as PID
 from clinicdesk.staff.models import Practitioner
 
@@ -99,10 +103,23 @@ def _read_candidates(organization: Organization, mrns: list[str], born: list[dat
                 for pk, mrn, family, given, day, sex, primary in cursor.fetchall()]
 
 
-def file_results(organization: Organization, messages: list[tuple[InboundMessage, ResultMessage]],
-                 events: list[Entry]) -> list[list[Filed]]:
-    """Match and write every PID group of ``messages`` (claimed by the caller, in its transaction); per message
-    its matches with their orders and observations. The ResultMatch events are appended to ``events``."""
+@dataclass
+class Plan:
+    """A group of result messages matched and turned into rows, nothing written yet (``plan_results``): what
+    can be done before the transaction, so that on SQLite the writer lock is held for the writes alone. The rows
+    have no keys yet; ``write_results`` inserts them and fills in the keys they point at."""
+
+    organization: Organization
+    messages: list[tuple[InboundMessage, ResultMessage]]
+    groups: list[tuple[InboundMessage, int, PIDGroup]]
+    matches: list[ResultMatch]
+    orders: list[tuple[int, Order, LabOrder]]  # (index of its group, the OBR, its row)
+    observations: list[list[LabObservation]]  # per order
+    values: dict[type, list[list[Any]]] = field(default_factory=dict)  # per model, the rows' values
+
+
+def plan_results(organization: Organization, messages: list[tuple[InboundMessage, ResultMessage]]) -> Plan:
+    """Match every PID group of ``messages`` against our patients (one query for all) and build its rows."""
     groups = [(inbound, number, result) for inbound, parsed in messages
               for number, result in enumerate(parsed.results)]
     identities = [identity_of(result.patient) for _, _, result in groups]
@@ -111,7 +128,6 @@ def file_results(organization: Organization, messages: list[tuple[InboundMessage
     matches = [_match(organization, inbound, number, identity, result.notes,
                       assess(identity, candidates, mrn_prefix=organization.mrn_prefix))
                for (inbound, number, result), identity, candidates in zip(groups, identities, found, strict=True)]
-    rows.insert(matches)
     zone = organization.tz
     orders: list[tuple[int, Order, LabOrder]] = []
     for index, ((inbound, _, result), match) in enumerate(zip(groups, matches, strict=True)):
@@ -121,12 +137,35 @@ def file_results(organization: Organization, messages: list[tuple[InboundMessage
         patient_id = match.candidate_id if match.status == MatchStatus.MATCHED else None
         orders += [(index, order, _order_row(organization, inbound, match, patient_id, order, zone))
                    for order in result.orders]
-    rows.insert([row for _, _, row in orders])
     observations = [[_observation_row(row, obs, zone) for obs in order.observations] for _, order, row in orders]
+    plan = Plan(organization, messages, groups, matches, orders, observations)
+    for model, instances in ((ResultMatch, matches), (LabOrder, [row for _, _, row in orders]),
+                             (LabObservation, [o for filed in observations for o in filed])):
+        plan.values[model] = rows.prepare(instances)
+    return plan
+
+
+def write_results(plan: Plan, events: list[Entry]) -> list[list[Filed]]:
+    """Write a plan's matches, orders and observations (claimed by the caller, in its transaction), each row's
+    keys filled in as the rows it points at get theirs; per message its matches with their orders and
+    observations. The ResultMatch events are appended to ``events``."""
+    groups, matches, orders, observations = plan.groups, plan.matches, plan.orders, plan.observations
+    rows.insert(matches, prepared=plan.values[ResultMatch])
+    order_rows = [row for _, _, row in orders]
+    for (index, _, row), values in zip(orders, plan.values[LabOrder], strict=True):
+        row.match_id = matches[index].pk
+        rows.set_value(values, LabOrder, "match_id", row.match_id)
+    rows.insert(order_rows, prepared=plan.values[LabOrder])
+    flat = [o for filed in observations for o in filed]
+    for (_, _, row), filed in zip(orders, observations, strict=True):
+        for observation in filed:
+            observation.order_id = row.pk
+    for observation, values in zip(flat, plan.values[LabObservation], strict=True):
+        rows.set_value(values, LabObservation, "order_id", observation.order_id)
     # Their ids are needed only to point a report or a correction at them; else no RETURNING (one statement).
-    needs_ids = any(o.status == ObservationStatus.CORRECTED for filed in observations for o in filed) or any(
+    needs_ids = any(o.status == ObservationStatus.CORRECTED for o in flat) or any(
         isinstance(v, Encapsulated) for _, order, _ in orders for obs in order.observations for v in obs.values)
-    rows.insert([o for filed in observations for o in filed], returning_pk=needs_ids)
+    rows.insert(flat, returning_pk=needs_ids, prepared=plan.values[LabObservation])
     by_group: list[list[FiledOrder]] = [[] for _ in groups]
     for (index, order, row), filed in zip(orders, observations, strict=True):
         _reports_and_corrections(order, row, filed)
@@ -139,7 +178,7 @@ def file_results(organization: Organization, messages: list[tuple[InboundMessage
                             detail={"inbound": inbound.pk, "status": match.status, "score": str(match.score),
                                     "orders": [o.pk for o, _ in filed_orders], "critical": critical}))
         per_message.setdefault(id(inbound), []).append((match, filed_orders))
-    return [per_message.get(id(inbound), []) for inbound, _ in messages]
+    return [per_message.get(id(inbound), []) for inbound, _ in plan.messages]
 
 
 def _match(organization: Organization, inbound: InboundMessage, group: int, identity: Identity,

@@ -10,6 +10,8 @@ only a message still ``received`` is filed, under a row lock.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,8 +20,8 @@ from django.utils import timezone
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, Entry, audit_record, audit_record_many
-from clinicdesk.inbox.services import items_save
-from clinicdesk.labs.filer import Filed, file_results, supersede
+from clinicdesk.inbox.services import Draft, items_save
+from clinicdesk.labs.filer import Filed, FiledOrder, Plan, plan_results, supersede, write_results
 from clinicdesk.labs.models import (
     InboundMessage,
     InboundStatus,
@@ -37,6 +39,7 @@ from clinicdesk.protocols.hl7v2.oru import ResultMessage
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(user=None, via="hl7", role="system")
+QUEUED_TOO_LONG = timedelta(minutes=1)
 
 
 def hl7_file(*, inbound: InboundMessage, parsed: ResultMessage | None = None,
@@ -71,17 +74,40 @@ def hl7_file(*, inbound: InboundMessage, parsed: ResultMessage | None = None,
     return [match for match, _ in filed]
 
 
+@dataclass
+class FilingPlan:
+    """Result messages matched, turned into rows and routed, nothing written yet (``plan_filing``)."""
+
+    results: Plan
+    drafts: list[Draft]  # one inbox item per match, in the plan's match order
+
+
+def plan_filing(*, organization: Organization,
+                messages: list[tuple[InboundMessage, ResultMessage]]) -> FilingPlan:
+    """What ``hl7_file_claimed`` will write for ``messages``, worked out without writing (reads only: the
+    candidates, the routing configuration): the filer does this before its transaction."""
+    results = plan_results(organization, messages)
+    by_match: list[list[FiledOrder]] = [[] for _ in results.matches]
+    for (index, _, row), filed in zip(results.orders, results.observations, strict=True):
+        by_match[index].append((row, filed))
+    drafts = [result_item_draft(organization=organization, match=match, orders=orders)
+              for match, orders in zip(results.matches, by_match, strict=True)]
+    return FilingPlan(results, drafts)
+
+
 def hl7_file_claimed(*, organization: Organization, messages: list[tuple[InboundMessage, ResultMessage]],
-                     audit: list[Entry] | None = None) -> list[list[Filed]]:
-    """File messages the caller has claimed in its transaction (the listener's group: inserted as processed),
-    all together: one query for the candidates and one INSERT per table (``filer.file_results``). Each result
-    becomes inbox work in the same transaction, so none is orphaned. ``audit`` as in ``hl7_file``."""
+                     audit: list[Entry] | None = None, plan: FilingPlan | None = None) -> list[list[Filed]]:
+    """File messages the caller has claimed in its transaction (the listener's group: inserted as processed;
+    the filer's: marked so), all together: one query for the candidates and one INSERT per table
+    (``filer.file_results``). Each result becomes inbox work in the same transaction, so none is orphaned.
+    ``audit`` as in ``hl7_file``; ``plan``: ``plan_filing`` of these very messages, made beforehand."""
     events: list[Entry] = [] if audit is None else audit
+    plan = plan or plan_filing(organization=organization, messages=messages)
     with transaction.atomic(savepoint=False):
-        filed = file_results(organization, messages, events)
-        drafts = [result_item_draft(organization=organization, match=match, orders=orders)
-                  for per_message in filed for match, orders in per_message]
-        items_save(actor=ITEM_ACTOR, organization=organization, drafts=drafts, audit=events)
+        filed = write_results(plan.results, events)
+        for (item, _), match in zip(plan.drafts, plan.results.matches, strict=True):
+            item.source = f"labs.ResultMatch:{match.pk}"
+        items_save(actor=ITEM_ACTOR, organization=organization, drafts=plan.drafts, audit=events)
         if audit is None:
             audit_record_many(actor=SYSTEM, entries=events, organization_id=organization.pk)
     return filed
@@ -97,8 +123,12 @@ def hl7_file_safely(inbound_id: int, parsed: ResultMessage | None = None, *,
 
 
 def hl7_file_pending(*, limit: int = 500) -> int:
-    """File the accepted messages (results and demographics) still waiting (after a failure); how many were tried."""
+    """File the accepted messages (results and demographics) still waiting (after a failure), and those queued
+    for the filer more than ``QUEUED_TOO_LONG`` ago (no filer running); how many were tried."""
     from clinicdesk.labs.demographics import hl7_demographics_safely  # it builds on this module
+    from clinicdesk.labs.queue import hl7_file_waiting
+
+    taken = hl7_file_waiting(limit=limit, received_before=timezone.now() - QUEUED_TOO_LONG)
 
     rows = list(InboundMessage.objects.filter(Q(message_type__startswith="ORU") | Q(message_type__startswith="ADT"),
                                               status=InboundStatus.RECEIVED, ack_code="AA",
@@ -106,7 +136,7 @@ def hl7_file_pending(*, limit: int = 500) -> int:
                 .order_by("pk").values_list("pk", "message_type")[:limit])
     for pk, message_type in rows:
         (hl7_demographics_safely if message_type.startswith("ADT") else hl7_file_safely)(pk)
-    return len(rows)
+    return taken + len(rows)
 
 
 def results_to_reconcile(*, organization_id: int) -> QuerySet[ResultMatch]:

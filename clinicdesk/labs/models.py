@@ -8,7 +8,10 @@ from django.utils import timezone
 
 
 class InboundStatus(models.TextChoices):
-    RECEIVED = "received", "Received"  # accepted (AA), stored; not yet filed into a chart
+    # Acknowledged by the MLLP listener, waiting for the filer (``labs.queue``), which audits its receipt and
+    # files it in one transaction.
+    QUEUED = "queued", "Queued for filing"
+    RECEIVED = "received", "Received"  # accepted (AA), stored and audited; not yet filed into a chart
     PROCESSED = "processed", "Processed"  # filed (a later step)
     REJECTED = "rejected", "Rejected"  # answered AE/AR; kept for the record
 
@@ -43,8 +46,8 @@ class InboundMessage(models.Model):
                 fields=["sending_application", "sending_facility", "control_id"],
                 condition=Q(organization__isnull=True) & ~Q(control_id=""), name="labs_inbound_once_no_org"),
         ]
-        # What the filer takes next (``labs.queue``): only the messages still waiting are in it.
-        indexes = [models.Index(fields=["id"], condition=Q(status="received"), name="labs_inbound_waiting")]
+        # What the filer takes next (``labs.queue``): only the messages queued are in it.
+        indexes = [models.Index(fields=["id"], condition=Q(status="queued"), name="labs_inbound_queued")]
 
     def __str__(self) -> str:
         return f"{self.message_type or 'HL7'} {self.control_id or '(no MSH-10)'} from {self.sending_application}"

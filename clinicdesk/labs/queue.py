@@ -1,15 +1,18 @@
-"""Filing behind the ACK: accepted messages wait as ``received`` and a filer files them in groups.
+"""Filing behind the ACK: accepted messages wait ``queued`` and a filer takes them in groups.
 
-The MLLP listener (``clinicdesk mllp``) acknowledges a message once its raw bytes, its ACK and its audit event
-are committed (``services.hl7_accept_many``) — what the HL7 commit promise asks — and a filer process beside it
-files what waits, oldest first, many messages per transaction (``hl7_file_waiting``): the matches, orders,
-observations, inbox items and their audit events. The listener wakes the filer through a pipe (``Wake``) after
-each commit; the filer also looks every ``IDLE`` seconds, for messages stored another way or left by a filer
-that was stopped. Nothing is lost in between: a stored message stays ``received`` until a filing transaction
-that claimed it commits, so a crash at any point leaves it to be filed by the next filer.
+The MLLP listener (``clinicdesk mllp``) acknowledges a message once its raw bytes and its ACK are committed
+(``services.hl7_accept_many``) — what the HL7 commit promise asks: one INSERT, one round trip on PostgreSQL.
+A filer process beside it takes what is queued, oldest first, many messages per transaction
+(``hl7_file_waiting``): in that transaction it records each message's receipt in the audit trail (the event the
+listener records itself for every message it does not queue) and files it — matches, orders, observations,
+inbox items and their audit events. The listener wakes the filer through a pipe (``Wake``) after each commit;
+the filer also looks every ``IDLE`` seconds, for messages left by a filer that was stopped. Nothing is lost in
+between: a message stays ``queued`` until a transaction that claimed it commits its receipt, so a crash at any
+point leaves it to the next filer, and its receipt is audited exactly once.
 
-A group that fails to file is filed message by message; one that still fails stays ``received``, is skipped by
-this filer from then on and is retried by the every-minute sweep (``filing.hl7_file_pending``).
+A group that fails to file is filed message by message; one that still fails is left ``received`` (audited and
+acknowledged), which the every-minute sweep (``filing.hl7_file_pending``) tries again. The sweep also takes
+messages queued for more than a minute, should no filer be running.
 """
 
 from __future__ import annotations
@@ -19,14 +22,15 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from django.db import connection, transaction
 
-from clinicdesk.audit.services import Entry, audit_record_many
+from clinicdesk.audit.services import Actor, Entry, audit_record_many
 from clinicdesk.inbox import routingcache
 from clinicdesk.labs.demographics import hl7_demographics_safely
 from clinicdesk.labs.filing import SYSTEM as FILING_ACTOR
-from clinicdesk.labs.filing import hl7_file_claimed, hl7_file_safely
+from clinicdesk.labs.filing import FilingPlan, hl7_file_claimed, hl7_file_safely, plan_filing
 from clinicdesk.labs.models import InboundMessage, InboundStatus
 from clinicdesk.lib.writer import sqlite_writer
 from clinicdesk.practice.models import Organization
@@ -43,19 +47,19 @@ IDLE = 1.0  # seconds between looks when nobody wakes the filer
 GATHER = 0.02
 
 def file_group(org_id: int, results: list[tuple[InboundMessage, ResultMessage]],
-               demographics: list[tuple[InboundMessage, Demographics]]) -> list[int]:
+               demographics: list[tuple[InboundMessage, Demographics]], plan: FilingPlan | None = None) -> list[int]:
     """File claimed messages of one organization (inserted or marked ``processed`` in the caller's open
     transaction): the results together in one savepoint, then each demographics message on its own. If the
-    results fail together, they are set back to ``received`` and filed one by one (a savepoint each). The ids of
-    the messages left ``received`` (their filing failed)."""
+    results fail together, they are set back to ``received`` and filed one by one (a savepoint each). ``plan``:
+    ``plan_filing`` of exactly ``results``, made beforehand. The ids of the messages left ``received`` (their
+    filing failed)."""
     failed: list[int] = []
     if results:
-        organization = routingcache.get(routingcache.current(), ("organization", org_id),
-                                        lambda: Organization.objects.get(pk=org_id))
+        organization = _organization(org_id)
         events: list[Entry] = []
         try:
             with transaction.atomic():
-                hl7_file_claimed(organization=organization, messages=results, audit=events)
+                hl7_file_claimed(organization=organization, messages=results, audit=events, plan=plan)
                 audit_record_many(actor=FILING_ACTOR, entries=events, organization_id=org_id)
         except Exception:
             log.info("filing %d messages together failed; filing each on its own", len(results), exc_info=True)
@@ -72,64 +76,112 @@ def file_group(org_id: int, results: list[tuple[InboundMessage, ResultMessage]],
     return failed
 
 
-def hl7_file_waiting(*, limit: int = GROUP, skip: set[int] | None = None) -> int:
-    """File up to ``limit`` waiting messages (accepted, not yet filed), oldest first, in one transaction; how
-    many were taken. ``skip``: ids not to take (they failed before); the ids that fail now are added to it.
+def _organization(org_id: int) -> Organization:
+    return routingcache.get(routingcache.current(), ("organization", org_id),
+                            lambda: Organization.objects.get(pk=org_id))
 
-    The waiting rows are read and parsed before the transaction (on SQLite, outside the writer lock); the
-    transaction claims them by id (``received`` → ``processed``, so a message another filer took meanwhile is
-    left to it) and files those it claimed."""
-    skip = set() if skip is None else skip
-    waiting = list(InboundMessage.objects.filter(status=InboundStatus.RECEIVED, ack_code="AA",
-                                                 organization__isnull=False)
-                   .exclude(pk__in=sorted(skip)).order_by("pk")[:limit])
+
+def hl7_file_waiting(*, limit: int = GROUP, received_before: datetime | None = None) -> int:
+    """Take up to ``limit`` queued messages, oldest first, in one transaction: record their receipt (the audit
+    event the listener left to this transaction) and file them; how many were taken. ``received_before``: only
+    those received earlier (the every-minute sweep, which leaves the fresh ones to the filer).
+
+    The queued rows are read and parsed before the transaction (on SQLite, outside the writer lock); the
+    transaction claims them by id (``queued`` → ``processed``, or ``received`` for demographics, which
+    ``hl7_demographics`` then claims itself; a message another filer took meanwhile is left to it). A message
+    whose filing fails leaves the queue all the same, ``received`` (audited and acknowledged): the every-minute
+    sweep (``filing.hl7_file_pending``) tries it again."""
+    queued = InboundMessage.objects.filter(status=InboundStatus.QUEUED)
+    if received_before is not None:
+        queued = queued.filter(received_at__lt=received_before)
+    waiting = list(queued.order_by("pk")[:limit])
     if not waiting:
         return 0
-    contents = {message.pk: _parsed(message, skip) for message in waiting}
+    contents = {message.pk: _parsed(message) for message in waiting}
+    plans = _plans(waiting, contents)
     with sqlite_writer(), transaction.atomic(), routingcache.pinned():
-        claimed = _claim([pk for pk, content in contents.items() if content is not None])
+        claimed = _claim(list(contents))
+        taken = [m for m in waiting if m.pk in claimed]
+        _audit_receipts(taken)
         by_org: dict[int, tuple[list[tuple[InboundMessage, ResultMessage]],
                                 list[tuple[InboundMessage, Demographics]]]] = {}
-        for message in waiting:
+        unfiled: list[int] = []
+        for message in taken:
             content = contents[message.pk]
-            if message.pk not in claimed or message.organization_id is None:
+            if message.organization_id is None or content is None:
+                unfiled.append(message.pk)
                 continue
             results, demographics = by_org.setdefault(message.organization_id, ([], []))
             if isinstance(content, ResultMessage):
                 message.status = InboundStatus.PROCESSED
                 results.append((message, content))
-            elif isinstance(content, Demographics):
-                demographics.append((message, content))  # hl7_demographics claims it again, in a savepoint
-        adt = [m.pk for _, ds in by_org.values() for m, _ in ds]
-        if adt:
-            InboundMessage.objects.filter(pk__in=adt).update(status=InboundStatus.RECEIVED)
+            else:
+                message.status = InboundStatus.RECEIVED  # hl7_demographics claims it, in a savepoint
+                demographics.append((message, content))
+                unfiled.append(message.pk)
+        if unfiled:  # demographics, and what no longer parses: accepted and audited, not filed here
+            InboundMessage.objects.filter(pk__in=unfiled).update(status=InboundStatus.RECEIVED)
         for org_id, (results, demographics) in by_org.items():
-            skip.update(file_group(org_id, results, demographics))
+            plan = plans.get(org_id)
+            file_group(org_id, results, demographics,
+                       plan if plan is not None and len(plan.results.messages) == len(results) else None)
     return len(waiting)
 
 
-def _parsed(message: InboundMessage, skip: set[int]) -> ResultMessage | Demographics | None:
-    """The message's content, or None (noted in ``skip``) when it is not something to file."""
+def _plans(waiting: list[InboundMessage], contents: dict[int, ResultMessage | Demographics | None],
+           ) -> dict[int, FilingPlan]:
+    """Each organization's results planned before the transaction (``filing.plan_filing``: matching, rows,
+    routing — reads only), so that on SQLite the writer lock covers the writes alone. An organization whose
+    planning fails is planned again inside the transaction, where a failure is handled message by message."""
+    by_org: dict[int, list[tuple[InboundMessage, ResultMessage]]] = {}
+    for message in waiting:
+        content = contents[message.pk]
+        if message.organization_id is not None and isinstance(content, ResultMessage):
+            by_org.setdefault(message.organization_id, []).append((message, content))
+    plans: dict[int, FilingPlan] = {}
+    with routingcache.pinned():
+        for org_id, results in by_org.items():
+            try:
+                plans[org_id] = plan_filing(organization=_organization(org_id), messages=results)
+            except Exception:
+                log.info("planning %d messages failed; they are planned again as they are filed", len(results),
+                         exc_info=True)
+    return plans
+
+
+def _audit_receipts(messages: list[InboundMessage]) -> None:
+    """The receipt events of queued messages (as the listener records those it does not queue), one append per
+    organization and sender address."""
+    from clinicdesk.labs.services import receipt_entry, receiver  # services builds on this module
+
+    grouped: dict[tuple[int | None, str | None], list[Entry]] = {}
+    for message in messages:
+        grouped.setdefault((message.organization_id, receiver(message.peer).ip), []).append(
+            receipt_entry(message, {"received_at": message.received_at.isoformat(), "queued": True}))
+    for (org_id, ip), entries in grouped.items():
+        audit_record_many(actor=Actor(user=None, ip=ip, via="hl7", role="system"), entries=entries,
+                          organization_id=org_id)
+
+
+def _parsed(message: InboundMessage) -> ResultMessage | Demographics | None:
+    """The message's content; None when it is not something to file (or no longer parses)."""
     try:
         content = parse(bytes(message.raw))
     except Exception:  # it was accepted, so it parsed once; a codec change could still refuse it
         log.exception("inbound message %s no longer parses; left received", message.pk)
-        content = None
-    if isinstance(content, ResultMessage | Demographics):
-        return content
-    skip.add(message.pk)
-    return None
+        return None
+    return content if isinstance(content, ResultMessage | Demographics) else None
 
 
 def _claim(ids: list[int]) -> set[int]:
-    """Mark the messages still ``received`` among ``ids`` as ``processed``, in the caller's transaction (on
+    """Mark the messages still ``queued`` among ``ids`` as ``processed``, in the caller's transaction (on
     PostgreSQL the rows stay locked until it ends); the ids so claimed."""
     if not ids:
         return set()
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE labs_inboundmessage SET status = %s WHERE id IN ({marks}) AND status = %s "  # noqa: S608
-                       "RETURNING id", [InboundStatus.PROCESSED, *ids, InboundStatus.RECEIVED])
+                       "RETURNING id", [InboundStatus.PROCESSED, *ids, InboundStatus.QUEUED])
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -150,10 +202,9 @@ def run_filer(wait: Callable[[float], None], running: Callable[[], bool] = lambd
     """The filer's loop: file what waits, group after group; when nothing does, ``wait(IDLE)``."""
     from django.db import connections
 
-    skip: set[int] = set()
     while running():
         try:
-            taken = hl7_file_waiting(skip=skip)
+            taken = hl7_file_waiting()
         except Exception:  # the database went away: start afresh after a pause
             log.exception("HL7 filer: filing failed; trying again")
             connections.close_all()

@@ -27,17 +27,17 @@ from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.models import Outcome as AuditOutcome
-from clinicdesk.audit.services import AUDIT_ONE_QUERY, Actor, Entry, audit_query, audit_record_many, strand_lock_sql
+from clinicdesk.audit.services import Actor, Entry, audit_record_many
 from clinicdesk.inbox import routingcache
 from clinicdesk.labs.demographics import hl7_demographics_safely
 from clinicdesk.labs.filing import hl7_file_safely
 from clinicdesk.labs.models import InboundMessage, InboundStatus
 from clinicdesk.labs.queue import file_group
-from clinicdesk.lib import pgstandalone, rows
+from clinicdesk.lib import rows
 from clinicdesk.lib.writer import sqlite_writer
 from clinicdesk.practice.models import Organization
 from clinicdesk.protocols.hl7v2.ack import build_ack
@@ -92,9 +92,11 @@ def hl7_receive_many(frames: Sequence[tuple[bytes, str]], *, file: bool = True,
     transaction, in one savepoint for the group; if it fails, that is rolled back and each message is filed on its
     own (a savepoint each), and a message that still fails stays ``received`` — stored and acknowledged either way.
 
-    ``file=False`` (``hl7_accept_many``): stored, audited and answered, not filed; accepted results and
-    demographics stay ``received`` for the filer (``queue.hl7_file_waiting``), and ``notify()`` is called once
-    they are committed."""
+    ``file=False`` (``hl7_accept_many``): stored and answered, not filed. Accepted results and demographics of an
+    organization are stored ``queued``, without an audit event: the filer (``queue.hl7_file_waiting``) records
+    their receipt in the transaction that takes them from the queue and files them; ``notify()`` is called once
+    they are committed. A group of only those is one INSERT outside any transaction (one round trip on
+    PostgreSQL). Every other message (AE/AR, no organization, other types) is audited as it is stored."""
     answers: list[bytes | BaseException] = [RuntimeError("not answered")] * len(frames)
     group: list[tuple[int, bytes, str, Outcome]] = []
     for index, (raw, peer) in enumerate(frames):
@@ -114,7 +116,9 @@ def hl7_receive_many(frames: Sequence[tuple[bytes, str]], *, file: bool = True,
             for index, raw, peer, outcome in group:
                 answers[index] = _answer(partial(_store, raw=raw, outcome=outcome, peer=peer, org_id=org_id,
                                                  file=file))
-    if notify is not None and not file and org_id:
+    if notify is not None and not file and org_id and any(
+            not outcome.error and isinstance(outcome.parsed, ResultMessage | Demographics)
+            for _, _, _, outcome in group):  # something was queued for the filer
         notify()
     return answers
 
@@ -123,41 +127,6 @@ def hl7_accept_many(frames: Sequence[tuple[bytes, str]],
                     notify: Callable[[], None] | None = None) -> list[bytes | BaseException]:
     """``hl7_receive_many`` without the filing: what the listener does when a filer files behind its ACKs."""
     return hl7_receive_many(frames, file=False, notify=notify)
-
-
-def _insert_standalone(messages: list[InboundMessage], host: str | None, org_id: int | None) -> bool:
-    """PostgreSQL, outside any transaction (``lib.pgstandalone``): the messages and their audit events in a
-    transaction of their own, in two round trips — ``BEGIN``, the INSERT and the audit strand's lock; then the
-    events, the strand's head and ``COMMIT``. False (nothing written) when no free strand was there to lock
-    (the usual path then opens one). Any failure (a resend's unique key) rolls back before it goes on."""
-    lock = strand_lock_sql(org_id)
-    assert lock is not None  # PostgreSQL
-    fields, _ = rows.statement(InboundMessage, returning=True)
-    params = [value for message in messages for value in rows.values(message, fields)]
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"BEGIN; {rows.many_sql(InboundMessage, len(messages), True)}; {lock[0]}",
-                           [*params, *lock[1]])
-            cursor.nextset()
-            keys = [row[0] for row in cursor.fetchall()]
-            cursor.nextset()
-            locked = cursor.fetchone()
-            if locked is None:
-                pgstandalone.rollback()
-                return False
-            for message, pk in zip(messages, keys, strict=True):
-                message.pk = pk
-            sql, audit_params = audit_query(actor=Actor(user=None, ip=host, via="hl7", role="system"),
-                                            entries=[_entry(message) for message in messages], locked=locked,
-                                            organization_id=org_id)
-            cursor.execute(f"{sql}; COMMIT", audit_params)
-    except BaseException:
-        for message in messages:
-            message.pk = None
-        pgstandalone.rollback()
-        raise
-    rows.saved(messages)
-    return True
 
 
 def _answer(receive: Callable[[], bytes]) -> bytes | BaseException:
@@ -178,22 +147,22 @@ def _store_group(group: list[tuple[int, bytes, str, Outcome]], org_id: int | Non
         if key[2] and key in first:  # sent twice, both waiting: one row, the same ACK
             acks.append((index, bytes(first[key].ack)))
             continue
-        message = _row(raw, outcome, peer, org_id)
+        message = _row(raw, outcome, peer, org_id, queue=not file)
         if file and org_id and isinstance(outcome.parsed, ResultMessage):
             message.status = InboundStatus.PROCESSED  # filed below, in this transaction (else set back)
         if key[2]:
             first[key] = message
         new.append((message, outcome))
         acks.append((index, bytes(message.ack)))
-    hosts = {_host(message.peer) for message, _ in new}
-    if (not file and len(hosts) == 1 and len(new) <= AUDIT_ONE_QUERY and pgstandalone.standalone()
-            and _insert_standalone([message for message, _ in new], hosts.pop(), org_id)):
+    if all(message.status == InboundStatus.QUEUED for message, _ in new):
+        rows.insert([message for message, _ in new])  # one statement: atomic on its own, no BEGIN/COMMIT
         return acks
     with transaction.atomic(), (routingcache.pinned() if file else nullcontext()):
         rows.insert([message for message, _ in new])
         by_peer: dict[str | None, list[Entry]] = {}
         for message, _ in new:
-            by_peer.setdefault(_host(message.peer), []).append(_entry(message))
+            if message.status != InboundStatus.QUEUED:  # a queued one's receipt: audited by the filer
+                by_peer.setdefault(_host(message.peer), []).append(receipt_entry(message))
         for host, entries in by_peer.items():
             audit_record_many(actor=Actor(user=None, ip=host, via="hl7", role="system"), entries=entries,
                               organization_id=org_id)
@@ -231,15 +200,19 @@ def _store(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object]
                    file=file)
 
 
-def _row(raw: bytes, outcome: Outcome, peer: str, org_id: int | None) -> InboundMessage:
+def _row(raw: bytes, outcome: Outcome, peer: str, org_id: int | None, queue: bool = False) -> InboundMessage:
+    """The message's row; ``queue``: an accepted result or demographics message of an organization is stored
+    ``queued`` for the filer."""
     header, error = outcome.header, outcome.error
+    queued = queue and org_id is not None and not error and isinstance(outcome.parsed, ResultMessage | Demographics)
     app, facility, control_id = _key(outcome)
     return InboundMessage(
         organization_id=org_id, protocol="hl7v2", sending_application=app, sending_facility=facility,
         control_id=control_id, version=(header.version if header else "")[:10],
         message_type=(f"{header.message_type}^{header.trigger_event}".strip("^") if header else "")[:20],
         raw=raw, peer=peer[:100], ack_code=error.ack_code if error else "AA", ack_text=str(error) if error else "",
-        ack=outcome.ack_bytes, status=InboundStatus.REJECTED if error else InboundStatus.RECEIVED)
+        ack=outcome.ack_bytes, status=InboundStatus.REJECTED if error else InboundStatus.QUEUED if queued
+        else InboundStatus.RECEIVED)
 
 
 def _key(outcome: Outcome) -> tuple[str, str, str]:
@@ -247,7 +220,7 @@ def _key(outcome: Outcome) -> tuple[str, str, str]:
     return app, facility, control_id
 
 
-def _entry(message: InboundMessage, detail: dict[str, object] | None = None) -> Entry:
+def receipt_entry(message: InboundMessage, detail: dict[str, object] | None = None) -> Entry:
     return Entry(action=Action.CREATE, object_type="InboundMessage", object_id=str(message.pk),
                  outcome=AuditOutcome.FAILURE if message.ack_code != "AA" else AuditOutcome.SUCCESS,
                  detail={"message_type": message.message_type, "control_id": message.control_id,
@@ -256,7 +229,8 @@ def _entry(message: InboundMessage, detail: dict[str, object] | None = None) -> 
                          "peer": message.peer, **(detail or {})})
 
 
-def _receiver(peer: str) -> Actor:
+def receiver(peer: str) -> Actor:
+    """The system actor of a message from ``peer`` (its address in the audit trail)."""
     return Actor(user=None, ip=_host(peer), via="hl7", role="system")
 
 
@@ -264,12 +238,14 @@ def _insert(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object
             org_id: int | None, file: bool = True) -> bytes:
     """Insert first and look for a stored twin only when the unique key says there is one: a resend is rare, so
     the common path is one INSERT and the audit event, with no look-up before it."""
-    message = _row(raw, outcome, peer, org_id)
+    message = _row(raw, outcome, peer, org_id, queue=not file)
     app, facility, control_id = _key(outcome)
     try:
         with transaction.atomic():
             message.save()
-            audit_record_many(actor=_receiver(peer), entries=[_entry(message, detail)], organization_id=org_id)
+            if message.status != InboundStatus.QUEUED:  # a queued one's receipt: audited by the filer
+                audit_record_many(actor=receiver(peer), entries=[receipt_entry(message, detail)],
+                                  organization_id=org_id)
             # Filed once the message is committed, in its own transaction: a filing failure is logged and
             # leaves the message received for a retry; the ACK is the one just stored either way.
             if not file:

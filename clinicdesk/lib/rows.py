@@ -122,23 +122,49 @@ def saved(instances: Sequence[Model]) -> None:
         obj._state.db = connection.alias
 
 
-def insert(instances: Sequence[Model], *, returning_pk: bool = True) -> None:
-    """INSERT ``instances`` (all of one model). With ``returning_pk`` each gets its primary key back. Several rows
-    on PostgreSQL: one ``COPY`` (with ``returning_pk``, the keys reserved first in one query, ascending in the
-    instances' order); on SQLite, multi-row INSERTs with RETURNING, up to ``_MANY_ROWS`` rows a statement, the
-    keys in row order as Django's ``bulk_create`` relies on, or one ``executemany``."""
+def prepare(instances: Sequence[Model]) -> list[list[Any]]:
+    """The values ``insert`` would write for ``instances`` (all of one model), computed now: a caller can build
+    them before its transaction and fill in keys later (``set_value``), then ``insert(..., prepared=...)``."""
+    if not instances:
+        return []
+    fields, _ = _statement(type(instances[0]), True)
+    return [values(obj, fields) for obj in instances]
+
+
+def set_value(prepared: list[Any], model: type[Model], attname: str, value: Any) -> None:
+    """Put ``value`` (already in the database's form: a key, say) in a row ``prepare`` made, at ``attname``."""
+    key = (connection.vendor, model, attname)
+    if key not in _positions:
+        fields, _ = _statement(model, True)
+        _positions[key] = next(i for i, f in enumerate(fields) if f.attname == attname)
+    prepared[_positions[key]] = value
+
+
+_positions: dict[tuple[str, type[Model], str], int] = {}
+
+
+def insert(instances: Sequence[Model], *, returning_pk: bool = True,
+           prepared: list[list[Any]] | None = None) -> None:
+    """INSERT ``instances`` (all of one model). With ``returning_pk`` each gets its primary key back. From
+    ``COPY_FROM`` rows on PostgreSQL: one ``COPY`` (with ``returning_pk``, the keys reserved first in one query,
+    ascending in the instances' order); fewer, or on SQLite: multi-row INSERTs (with RETURNING: up to
+    ``_MANY_ROWS`` rows a statement, the keys in row order as Django's ``bulk_create`` relies on), or, on SQLite
+    without RETURNING, one ``executemany``."""
     if not instances:
         return
     model = type(instances[0])
     fields, sql = _statement(model, returning_pk)
-    prepared = [values(obj, fields) for obj in instances]
-    # Several rows: on PostgreSQL a COPY (the keys, if wanted, drawn from the sequence beforehand), which costs
-    # the server and the client far less than a multi-row INSERT (parsed, planned, and its thousands of
-    # placeholders split on the client) or an executemany (each statement planned anew). On SQLite a multi-row
-    # INSERT ... RETURNING (the keys in row order), or an executemany, which prepares once and loops in C.
-    many = len(prepared) > 1 and connection.features.can_return_rows_from_bulk_insert and returning_pk
+    if prepared is None:
+        prepared = [values(obj, fields) for obj in instances]
+    # Many rows on PostgreSQL: a COPY (the keys, if wanted, drawn from the sequence beforehand), which costs the
+    # server and the client far less than a multi-row INSERT (parsed, planned, and its thousands of placeholders
+    # split on the client) or an executemany (each statement planned anew); a few rows: one multi-row INSERT (one
+    # round trip; a COPY takes three with the keys). On SQLite a multi-row INSERT ... RETURNING (the keys in row
+    # order), or an executemany, which prepares once and loops in C.
+    many = len(prepared) > 1 and (connection.features.can_return_rows_from_bulk_insert if returning_pk
+                                  else connection.vendor == "postgresql")
     with connection.cursor() as cursor:
-        if len(prepared) > 1 and connection.vendor == "postgresql":
+        if len(prepared) >= COPY_FROM and connection.vendor == "postgresql":
             columns = [f.column for f in fields]
             if returning_pk:  # keys drawn from the table's sequence first, then written like any column
                 keys = reserve_keys(cursor, model, len(prepared))
@@ -168,6 +194,7 @@ def insert(instances: Sequence[Model], *, returning_pk: bool = True) -> None:
     saved(instances)
 
 
+COPY_FROM = 16  # rows from which PostgreSQL gets a COPY
 _MANY_ROWS = 200  # rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters
 
 
@@ -190,7 +217,8 @@ def copy(cursor: Any, table: str, columns: Sequence[str], prepared: Sequence[Seq
     through ``cursor`` (Django's): for many rows the server's cheapest way in (no statement to parse and plan,
     no placeholders to split on the client), with every constraint and trigger checked as for an INSERT."""
     quote = connection.ops.quote_name
-    with cursor.cursor.copy(f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN") as stream:
+    with connection.wrap_database_errors, cursor.cursor.copy(  # Django's errors (IntegrityError…), as execute
+            f"COPY {quote(table)} ({', '.join(map(quote, columns))}) FROM STDIN") as stream:
         for row in prepared:
             stream.write_row(row)
 

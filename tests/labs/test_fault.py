@@ -1,5 +1,6 @@
 """Fault test: the listener process is SIGKILLed in the middle of a stream, restarted, and the sender resends
-whatever it has no ACK for. Every acknowledged message must be stored, and none twice.
+whatever it has no ACK for. Every acknowledged message must be stored, and none twice, and filed (by the filer
+behind the ACKs) exactly once.
 
 The listener is the real ``clinicdesk mllp`` command in a subprocess, on the test database (committed data:
 the test is transactional), so the kill can land anywhere: between commit and ACK, mid-transaction, mid-read.
@@ -20,7 +21,8 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from clinicdesk.labs.models import InboundMessage
+from clinicdesk.labs.models import InboundMessage, InboundStatus, LabOrder
+from clinicdesk.practice.models import Organization
 from tests.labs.conftest import Client, msa, oru
 
 COUNT = 50
@@ -61,6 +63,7 @@ def _start(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
 @pytest.mark.django_db(transaction=True)
 def test_killed_mid_stream_every_acknowledged_message_is_stored_once(tmp_path: Path) -> None:
     env = {**os.environ, "CLINICDESK_DATA_DIR": str(tmp_path), "DATABASE_URL": _database_url()}
+    Organization.objects.create(name="Lakeside Family Practice", timezone="America/Chicago", mrn_prefix="LS")
     port = _free_port()
     ids = [f"F{n:04d}" for n in range(COUNT)]
     acked: dict[str, bytes] = {}
@@ -97,6 +100,11 @@ def test_killed_mid_stream_every_acknowledged_message_is_stored_once(tmp_path: P
         again = Client(port)
         assert again.exchange(oru(ids[0])) == acked[ids[0]]
         again.close()
+        # Filed behind the ACKs, those acknowledged before the kill included, by the restarted listener's filer.
+        deadline = time.monotonic() + 60
+        while InboundMessage.objects.exclude(status=InboundStatus.PROCESSED).exists():
+            assert time.monotonic() < deadline, "acknowledged messages were not all filed"
+            time.sleep(0.1)
     finally:
         process.terminate()
         process.wait(10)
@@ -104,3 +112,4 @@ def test_killed_mid_stream_every_acknowledged_message_is_stored_once(tmp_path: P
     stored = Counter(InboundMessage.objects.values_list("control_id", flat=True))
     assert set(stored) == set(ids) == set(acked)
     assert max(stored.values()) == 1
+    assert Counter(LabOrder.objects.values_list("inbound__control_id", flat=True)) == dict.fromkeys(ids, 1)
