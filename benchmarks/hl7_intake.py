@@ -169,13 +169,12 @@ def intake_rate(port: int, messages: list[bytes], connections: int,
         thread.join()
     acked = time.perf_counter()
     if org is not None:
-        waiting = InboundMessage.objects.filter(organization=org, status__in=[InboundStatus.QUEUED,
-                                                                              InboundStatus.RECEIVED], ack_code="AA")
+        waiting = InboundMessage.objects.filter(status=InboundStatus.QUEUED)  # the partial index: a cheap look
         deadline = acked + 120
         while waiting.exists():
             if time.perf_counter() > deadline:
                 raise SystemExit("messages still waiting to be filed after 2 minutes")
-            time.sleep(0.002)
+            time.sleep(0.01)  # a look costs the database a query: not so often that it slows the filer
     filed = time.perf_counter()
     return len(messages) / (filed - started), len(messages) / (acked - started), codes, latencies
 

@@ -183,8 +183,9 @@ def write_results(plan: Plan, events: list[Entry]) -> list[list[Filed]]:
 
 def _match(organization: Organization, inbound: InboundMessage, group: int, identity: Identity,
            notes: tuple[str, ...], assessment: Assessment) -> ResultMatch:
-    return ResultMatch(  # keys as ids: assigning related objects costs a descriptor each, per row
-        organization_id=organization.pk, inbound_id=inbound.pk, group=group, candidate_id=assessment.candidate_id,
+    return rows.build(  # keys as ids: assigning related objects costs a descriptor each, per row
+        ResultMatch, organization_id=organization.pk, inbound_id=inbound.pk, group=group,
+        candidate_id=assessment.candidate_id,
         score=Decimal(str(assessment.score)), reasons=list(assessment.reasons),
         status=MatchStatus.MATCHED if assessment.confident else MatchStatus.NEEDS_REVIEW,
         identity={"identifiers": [list(i) for i in identity.identifiers], "family": identity.family,
@@ -196,8 +197,8 @@ def _match(organization: Organization, inbound: InboundMessage, group: int, iden
 def _order_row(organization: Organization, inbound: InboundMessage, match: ResultMatch, patient_id: int | None,
                order: Order, zone: ZoneInfo) -> LabOrder:
     provider = order.ordering_provider
-    return LabOrder(
-        organization_id=organization.pk, patient_id=patient_id, inbound_id=inbound.pk, match_id=match.pk,
+    return rows.build(
+        LabOrder, organization_id=organization.pk, patient_id=patient_id, inbound_id=inbound.pk, match_id=match.pk,
         set_id=order.set_id[:10],
         placer_number=order.placer_number[:100], filler_number=order.filler_number[:100],
         service_code=order.service.code[:100], service_text=order.service.text[:255],
@@ -207,8 +208,8 @@ def _order_row(organization: Organization, inbound: InboundMessage, match: Resul
 
 
 def _observation_row(row: LabOrder, obs: Observation, zone: ZoneInfo) -> LabObservation:
-    return LabObservation(
-        order_id=row.pk, set_id=obs.set_id[:10], sub_id=obs.sub_id[:20], code=obs.code.code[:100],
+    return rows.build(
+        LabObservation, order_id=row.pk, set_id=obs.set_id[:10], sub_id=obs.sub_id[:20], code=obs.code.code[:100],
         text=obs.code.text[:255], system=obs.code.system[:50], value_type=obs.value_type[:3],
         value_text=_text(obs), value_numeric=_numeric(obs), units=_units(obs.units)[:60],
         reference_range=obs.reference_range[:100], abnormal_flags="~".join(obs.abnormal_flags)[:50],

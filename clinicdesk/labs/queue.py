@@ -83,7 +83,8 @@ def _organization(org_id: int) -> Organization:
 
 def hl7_file_waiting(*, limit: int = GROUP, received_before: datetime | None = None) -> int:
     """Take up to ``limit`` queued messages, oldest first, in one transaction: record their receipt (the audit
-    event the listener left to this transaction) and file them; how many were taken. ``received_before``: only
+    event the listener left to this transaction) and file them; how many were looked at (those another filer
+    claimed first included, so that a caller goes on looking while there are any). ``received_before``: only
     those received earlier (the every-minute sweep, which leaves the fresh ones to the filer).
 
     The queued rows are read and parsed before the transaction (on SQLite, outside the writer lock); the

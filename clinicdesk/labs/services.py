@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.models import Outcome as AuditOutcome
@@ -155,7 +155,10 @@ def _store_group(group: list[tuple[int, bytes, str, Outcome]], org_id: int | Non
         new.append((message, outcome))
         acks.append((index, bytes(message.ack)))
     if all(message.status == InboundStatus.QUEUED for message, _ in new):
-        rows.insert([message for message, _ in new])  # one statement: atomic on its own, no BEGIN/COMMIT
+        # One statement, atomic on its own: no BEGIN/COMMIT. Inside a caller's transaction, a savepoint, so that
+        # a resend's unique key fails this group alone and the caller's transaction lives on.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            rows.insert([message for message, _ in new])
         return acks
     with transaction.atomic(), (routingcache.pinned() if file else nullcontext()):
         rows.insert([message for message, _ in new])
