@@ -33,7 +33,10 @@ from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
 _statements: dict[tuple[str, type[Model], bool], tuple[list[Field[Any, Any]], str]] = {}
-_plain: dict[tuple[str, type[Model]], dict[Field[Any, Any], tuple[str, tuple[type, ...]]]] = {}
+# Per (vendor, model, id of a field list): that list (kept, so its id is not reused) and, per field, its
+# attname and the types passed as they are.
+_plain: dict[tuple[str, type[Model], int],
+             tuple[Sequence[Field[Any, Any]], list[tuple[Field[Any, Any], str, tuple[type, ...]]]]] = {}
 
 
 def _plain_types(field: Field[Any, Any]) -> tuple[type, ...]:
@@ -62,16 +65,15 @@ def values(obj: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
     preparation skipped where it would change nothing (plain str/int/bool/None/finite Decimal, aware datetimes;
     a text-choices member is its str value): preparing every value cost more than the INSERT's round trip."""
     db = connections[DEFAULT_DB_ALIAS]  # once: the ``connection`` proxy costs a thread-local lookup per attribute
-    key = (db.vendor, type(obj))
-    plain = _plain.get(key)
-    if plain is None:
-        plain = _plain[key] = {f: (f.attname, _plain_types(f)) for f in type(obj)._meta.concrete_fields}
+    key = (db.vendor, type(obj), id(fields))
+    known = _plain.get(key)
+    if known is None or known[0] is not fields:  # (a Field's hash is Python code: look each up once per list)
+        known = _plain[key] = (fields, [(f, f.attname, _plain_types(f)) for f in fields])
     sqlite = db.vendor == "sqlite"
     utc_text = sqlite and db.timezone_name == "UTC"
     state = obj.__dict__
     out = []
-    for f in fields:
-        attname, types = plain[f]
+    for f, attname, types in known[1]:
         value = state.get(attname, _MISSING)
         kind = type(value)
         if kind in types and (kind is not datetime or value.tzinfo is not None) and (
@@ -119,9 +121,10 @@ def many_sql(model: type[Model], count: int, returning_pk: bool) -> str:
 
 def saved(instances: Sequence[Model]) -> None:
     """Mark instances inserted by the caller's own SQL as saved (their primary keys set)."""
+    alias = connection.alias  # once: the proxy costs a thread-local lookup
     for obj in instances:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias
 
 
 M = TypeVar("M", bound=Model)
@@ -168,14 +171,14 @@ def prepare(instances: Sequence[Model]) -> list[list[Any]]:
 
 def set_value(prepared: list[Any], model: type[Model], attname: str, value: Any) -> None:
     """Put ``value`` (already in the database's form: a key, say) in a row ``prepare`` made, at ``attname``."""
-    key = (connection.vendor, model, attname)
+    key = (model, attname)  # the fields' order is the model's, whatever the database
     if key not in _positions:
         fields, _ = _statement(model, True)
         _positions[key] = next(i for i, f in enumerate(fields) if f.attname == attname)
     prepared[_positions[key]] = value
 
 
-_positions: dict[tuple[str, type[Model], str], int] = {}
+_positions: dict[tuple[type[Model], str], int] = {}
 
 
 def insert(instances: Sequence[Model], *, returning_pk: bool = True,
