@@ -23,6 +23,18 @@ PASSWORD = "correct-horse-battery-staple"
 _seq = itertools.count(1)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The SQLite writer lock files (``lib.writer``) beside this process's test databases (pytest-xdist adds
+    ``_gw0``… to the name) go with the databases."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    name = database.get("TEST", {}).get("NAME") or ""
+    if database["ENGINE"].endswith("sqlite3") and name and "memory" not in name:
+        for lock in Path(name).parent.glob(f"{Path(name).name}*-writer"):
+            lock.unlink(missing_ok=True)
+
+
 @pytest.fixture
 def org(db: Any) -> Organization:
     return Organization.objects.create(name="Lakeside Family Practice", timezone="America/Chicago",
