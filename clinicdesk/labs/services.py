@@ -1,18 +1,19 @@
 """Receiving HL7 v2: one message is one unit of work, stored with its outcome before it is acknowledged.
 
-``hl7_receive`` is all a transport (MLLP) calls: it returns the ACK bytes only after the transaction holding the
-raw message, its outcome and the audit event has committed. If it raises (database down), the transport must
-answer nothing, so the sender sends the message again. A message whose (organization, sending application,
-sending facility, MSH-10) is already stored is a resend: it gets the stored ACK again and nothing new is written.
+``hl7_receive`` (files, HTTP batches) returns the ACK bytes only after the transaction holding the raw message,
+its outcome and the audit event has committed. If it raises (database down), the transport must answer nothing,
+so the sender sends the message again. A message whose (organization, sending application, sending facility,
+MSH-10) is already stored is a resend: it gets the stored ACK again and nothing new is written. An accepted
+result (ORU) is then filed into charts (``filing.hl7_file``), and accepted demographics (ADT A04/A08) become
+proposed chart changes (``demographics.hl7_demographics``), right after the commit, before the ACK is returned;
+a failure there is logged and changes neither the stored message nor the ACK.
 
-An accepted result (ORU) is then filed into charts (``filing.hl7_file``), and accepted demographics (ADT A04/A08)
-become proposed chart changes (``demographics.hl7_demographics``), right after the commit, before the ACK is
-returned; a failure there is logged and changes neither the stored message nor the ACK.
-
-The MLLP listener uses ``hl7_receive_many`` (group commit): the frames waiting on all its connections are stored,
-audited and filed in one transaction, each with its own outcome and ACK, all returned after that one commit.
-Filing runs there inside one savepoint for the whole group (none per message), so a filing failure rolls back only
-the filing (then retried message by message) and never the stored messages or their ACKs.
+The MLLP listener stores the frames waiting on all its connections together (group commit), each with its own
+outcome and ACK, all returned after that one commit: ``hl7_accept_many`` (``clinicdesk mllp``) leaves accepted
+results and demographics ``queued`` for the filer (``labs.queue``), which audits their receipt and files them
+right behind the ACK; ``hl7_receive_many`` (``--file-before-ack``) files them in the same transaction, in one
+savepoint for the whole group, so a filing failure rolls back only the filing (then retried message by message)
+and never the stored messages or their ACKs.
 
 The organization the messages belong to: ``settings.CLINICDESK_HL7_ORGANIZATION`` (an Organization id) when set,
 else the only organization in the database; else none (stored unattributed, still acknowledged).
