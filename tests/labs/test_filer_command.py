@@ -71,6 +71,15 @@ def _filer(argv: list[str], env: dict[str, str], log: Path, pass_fds: tuple[int,
                                 stderr=err)
 
 
+def _woken_only(env: dict[str, str], tmp_path: Path) -> tuple[Wake, Path, subprocess.Popen[bytes]]:
+    """A filer that looks again only when woken or when the pipe ends; this process keeps the write end."""
+    wake = Wake()
+    log = tmp_path / "filer.log"
+    filer = _filer(["-c", WOKEN_ONLY, f"--wake-fd={wake.read_fd}"], env, log, (wake.read_fd,))
+    os.close(wake.read_fd)
+    return wake, log, filer
+
+
 def _ended(process: subprocess.Popen[bytes], log: Path) -> int:
     try:
         return process.wait(60)
@@ -81,10 +90,7 @@ def _ended(process: subprocess.Popen[bytes], log: Path) -> int:
 
 
 def test_woken_through_its_pipe_it_files_and_ends_when_the_pipe_closes(env: dict[str, str], tmp_path: Path) -> None:
-    wake = Wake()
-    log = tmp_path / "filer.log"
-    filer = _filer(["-c", WOKEN_ONLY, f"--wake-fd={wake.read_fd}"], env, log, (wake.read_fd,))
-    os.close(wake.read_fd)
+    wake, log, filer = _woken_only(env, tmp_path)
     try:
         _accept("P1", "P2", notify=wake.notify)
         _until(lambda: _filed("P1", "P2"), "P1 and P2 filed")
@@ -97,10 +103,7 @@ def test_woken_through_its_pipe_it_files_and_ends_when_the_pipe_closes(env: dict
 
 
 def test_when_the_listeners_are_gone_it_files_what_waits_then_ends(env: dict[str, str], tmp_path: Path) -> None:
-    wake = Wake()
-    log = tmp_path / "filer.log"
-    filer = _filer(["-c", WOKEN_ONLY, f"--wake-fd={wake.read_fd}"], env, log, (wake.read_fd,))
-    os.close(wake.read_fd)
+    wake, log, filer = _woken_only(env, tmp_path)
     try:
         _accept("E1", "E2", "E3")  # nobody wakes it
     finally:
