@@ -99,8 +99,9 @@ def hl7_file_claimed(*, organization: Organization, messages: list[tuple[Inbound
                      audit: list[Entry] | None = None, plan: FilingPlan | None = None) -> list[list[Filed]]:
     """File messages the caller has claimed in its transaction (the listener's group: inserted as processed;
     the filer's: marked so), all together: one query for the candidates and one INSERT per table
-    (``filer.file_results``). Each result becomes inbox work in the same transaction, so none is orphaned.
-    ``audit`` as in ``hl7_file``; ``plan``: ``plan_filing`` of these very messages, made beforehand."""
+    (``filer.plan_results``, ``filer.write_results``). Each result becomes inbox work in the same transaction, so
+    none is orphaned. ``audit`` as in ``hl7_file``; ``plan``: ``plan_filing`` of these very messages, made
+    beforehand."""
     events: list[Entry] = [] if audit is None else audit
     plan = plan or plan_filing(organization=organization, messages=messages)
     with transaction.atomic(savepoint=False):

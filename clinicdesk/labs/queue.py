@@ -46,14 +46,14 @@ IDLE = 1.0  # seconds between looks when nobody wakes the filer
 # needs for every ACK, is taken a few times a second instead of after every message.
 GATHER = 0.02
 
+
 def file_group(org_id: int, results: list[tuple[InboundMessage, ResultMessage]],
-               demographics: list[tuple[InboundMessage, Demographics]], plan: FilingPlan | None = None) -> list[int]:
+               demographics: list[tuple[InboundMessage, Demographics]], plan: FilingPlan | None = None) -> None:
     """File claimed messages of one organization (inserted or marked ``processed`` in the caller's open
     transaction): the results together in one savepoint, then each demographics message on its own. If the
-    results fail together, they are set back to ``received`` and filed one by one (a savepoint each). ``plan``:
-    ``plan_filing`` of exactly ``results``, made beforehand. The ids of the messages left ``received`` (their
-    filing failed)."""
-    failed: list[int] = []
+    results fail together, they are set back to ``received`` and filed one by one (a savepoint each); one that
+    still fails stays ``received`` for the every-minute sweep. ``plan``: ``plan_filing`` of exactly ``results``,
+    made beforehand."""
     if results:
         organization = _organization(org_id)
         events: list[Entry] = []
@@ -67,13 +67,8 @@ def file_group(org_id: int, results: list[tuple[InboundMessage, ResultMessage]],
             for message, parsed in results:
                 message.status = InboundStatus.RECEIVED
                 hl7_file_safely(message.pk, parsed, inbound=message)
-                if message.status == InboundStatus.RECEIVED:
-                    failed.append(message.pk)
     for message, adt in demographics:
         hl7_demographics_safely(message.pk, adt, inbound=message)
-        if message.status == InboundStatus.RECEIVED:
-            failed.append(message.pk)
-    return failed
 
 
 def _organization(org_id: int) -> Organization:

@@ -251,12 +251,11 @@ def _insert(*, raw: bytes, outcome: Outcome, peer: str, detail: dict[str, object
                 audit_record_many(actor=receiver(peer), entries=[receipt_entry(message, detail)],
                                   organization_id=org_id)
             # Filed once the message is committed, in its own transaction: a filing failure is logged and
-            # leaves the message received for a retry; the ACK is the one just stored either way.
-            if not file:
-                pass  # the filer's, behind the ACK
-            elif org_id and isinstance(outcome.parsed, ResultMessage):
+            # leaves the message received for a retry; the ACK is the one just stored either way. (Without
+            # ``file``, it is queued: the filer's, behind the ACK.)
+            if file and org_id and isinstance(outcome.parsed, ResultMessage):
                 transaction.on_commit(partial(hl7_file_safely, message.pk, outcome.parsed, inbound=message))
-            elif org_id and isinstance(outcome.parsed, Demographics):
+            elif file and org_id and isinstance(outcome.parsed, Demographics):
                 transaction.on_commit(partial(hl7_demographics_safely, message.pk, outcome.parsed, inbound=message))
     except IntegrityError:  # the same key is stored: a resend (or its twin committed first)
         stored = _stored_ack(org_id, app, facility, control_id) if control_id else None

@@ -2,7 +2,8 @@
 
 ``clinicdesk mllp`` starts one beside its listeners and wakes it through a pipe (``--wake-fd``) after each
 commit; it then ends when the listeners do (the pipe's other end closes). Run on its own it looks for waiting
-messages every ``--interval`` seconds; with PostgreSQL several may run, each claiming different messages.
+messages every ``--interval`` seconds. Should two run on one database, each message is still filed once (a filer
+claims a message in the transaction that files it and leaves what another claimed), in id order.
 SIGTERM (or Ctrl-C) lets the group in hand commit, then it exits.
 """
 
