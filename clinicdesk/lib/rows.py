@@ -63,7 +63,9 @@ def _plain_types(field: Field[Any, Any]) -> tuple[type, ...]:
 def values(obj: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
     """``obj``'s values for ``fields`` in the database's form, as ``save()`` prepares them, with the per-field
     preparation skipped where it would change nothing (plain str/int/bool/None/finite Decimal, aware datetimes;
-    a text-choices member is its str value): preparing every value cost more than the INSERT's round trip."""
+    a text-choices member is its str value): preparing every value cost more than the INSERT's round trip.
+    ``fields``: a list ``statement`` returned (what to pass for each is worked out once per list, kept by its
+    identity)."""
     db = connections[DEFAULT_DB_ALIAS]  # once: the ``connection`` proxy costs a thread-local lookup per attribute
     key = (db.vendor, type(obj), id(fields))
     known = _plain.get(key)
