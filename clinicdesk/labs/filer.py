@@ -170,6 +170,7 @@ def write_results(plan: Plan, events: list[Entry]) -> list[list[Filed]]:
     for (index, order, row), filed in zip(orders, observations, strict=True):
         _reports_and_corrections(order, row, filed)
         by_group[index].append((row, filed))
+    superseded_late([(row, filed) for (_, _, row), filed in zip(orders, observations, strict=True)])
     per_message: dict[int, list[Filed]] = {}
     for (inbound, _, _), match, filed_orders in zip(groups, matches, by_group, strict=True):
         critical = sum(o.is_critical for _, filed in filed_orders for o in filed)
@@ -241,6 +242,44 @@ def supersede(order: LabOrder, corrections: list[LabObservation] | None = None) 
         (LabObservation.objects.filter(order__in=earlier_orders, code=corrected.code, system=corrected.system,
                                        sub_id=corrected.sub_id, superseded_by__isnull=True)
          .update(superseded_by=corrected))
+
+
+def superseded_late(filed: list[FiledOrder]) -> None:
+    """Results filed after the correction that replaces them are superseded by it at once.
+
+    ``supersede`` points a correction at the results filed before it; but the original can be filed second:
+    sent after the correction, or held back (a failed group retried by the sweep, a batch filed before the
+    listener's queue). So each result just filed that is not itself a correction is looked up against the
+    corrections already filed for the same patient, order (as ``supersede`` keys it) and code; the latest
+    current one supersedes it. One query for all of ``filed`` (a group of messages)."""
+    pending = [(row, o) for row, observations in filed if row.patient_id is not None
+               and (row.filler_number or row.placer_number)
+               for o in observations if o.status != ObservationStatus.CORRECTED and o.superseded_by_id is None]
+    if not pending:
+        return
+    fillers = {row.filler_number for row, _ in pending if row.filler_number}
+    placers = {row.placer_number for row, _ in pending if row.placer_number}
+    found = (LabObservation.objects
+             .filter(status=ObservationStatus.CORRECTED, superseded_by__isnull=True,
+                     order__organization_id=pending[0][0].organization_id,
+                     order__patient_id__in={row.patient_id for row, _ in pending},
+                     code__in={o.code for _, o in pending})
+             .filter(Q(order__filler_number__in=fillers) | Q(order__filler_number="", order__placer_number__in=placers))
+             .values_list("pk", "order_id", "order__patient_id", "order__filler_number", "order__placer_number",
+                          "code", "system", "sub_id"))
+    latest: dict[tuple[Any, ...], tuple[int, int]] = {}  # (patient, order key, code, system, sub id): (pk, order)
+    for pk, order_id, patient_id, filler, placer, code, system, sub_id in found:
+        found_key = (patient_id, "F", filler) if filler else (patient_id, "P", placer)
+        if pk > latest.get((*found_key, code, system, sub_id), (0, 0))[0]:
+            latest[(*found_key, code, system, sub_id)] = (pk, order_id)
+    for row, o in pending:
+        for key in ((row.patient_id, "F", row.filler_number), (row.patient_id, "P", row.placer_number)):
+            correction = latest.get((*key, o.code, o.system, o.sub_id))
+            if correction is not None and correction[1] != row.pk:  # (its ids may not have been read back)
+                o.superseded_by_id = correction[0]
+                LabObservation.objects.filter(order_id=row.pk, code=o.code, system=o.system, sub_id=o.sub_id,
+                                              superseded_by__isnull=True).update(superseded_by_id=correction[0])
+                break
 
 
 def _store_report(order: LabOrder, observation: LabObservation | None, value: Encapsulated) -> LabReport:

@@ -21,7 +21,15 @@ from django.utils import timezone
 from clinicdesk.audit.models import Action
 from clinicdesk.audit.services import Actor, Entry, audit_record, audit_record_many
 from clinicdesk.inbox.services import Draft, items_save
-from clinicdesk.labs.filer import Filed, FiledOrder, Plan, plan_results, supersede, write_results
+from clinicdesk.labs.filer import (
+    Filed,
+    FiledOrder,
+    Plan,
+    plan_results,
+    supersede,
+    superseded_late,
+    write_results,
+)
 from clinicdesk.labs.models import (
     InboundMessage,
     InboundStatus,
@@ -160,6 +168,7 @@ def match_confirm(*, actor: Actor, match: ResultMatch, patient: Patient) -> Resu
         for order in orders:
             order.patient = patient
             supersede(order)
+        superseded_late([(order, list(order.observations.all())) for order in orders])
         audit_record(actor=actor, action=Action.UPDATE, object_type="ResultMatch", object_id=match.pk,
                      patient_id=patient.pk, organization_id=match.organization_id,
                      detail={"decision": "confirmed", "orders": [o.pk for o in orders],
