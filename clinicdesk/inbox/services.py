@@ -107,7 +107,9 @@ def item_draft(*, organization: Organization, kind: str, category: str = "", tit
                ordering_practitioner: Practitioner | None = None, source: str = "", now: datetime | None = None,
                ordering_practitioner_id: int | None = None, created_by: User | None = None) -> Draft:
     """An item checked and routed (``item_create``'s first half), for ``items_save`` to write with others in one
-    statement. Call inside the transaction that saves it (the fallback pool may be created here)."""
+    statement. Call inside the transaction that saves it, or just before it (the HL7 filer routes a group before
+    its transaction); the fallback pool, created here the first time a practice needs it, then commits on its
+    own."""
     _check_item(organization, kind, priority, patient)
     now = now or timezone.now()
     practice = routingcache.practice_routing(organization_id=organization.pk, now=now)

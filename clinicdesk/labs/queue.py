@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models.functions import Length
 
 from clinicdesk.audit.services import Actor, Entry, audit_record_many
 from clinicdesk.inbox import routingcache
@@ -40,6 +41,8 @@ from clinicdesk.protocols.hl7v2.oru import ResultMessage
 
 log = logging.getLogger(__name__)
 GROUP = 200  # messages filed in one transaction at most
+GROUP_BYTES = 16 * 1024 * 1024  # and their raw bytes at most (but always one message)
+BACKOFF_LIMIT = 10.0  # seconds at most between tries while filing keeps failing
 IDLE = 1.0  # seconds between looks when nobody wakes the filer
 # Once woken, the filer lets messages gather this long before it takes them: a transaction's fixed cost (its
 # commit, the statements per table) is then shared by many, and on SQLite the writer lock, which the listener
@@ -90,9 +93,16 @@ def hl7_file_waiting(*, limit: int = GROUP, received_before: datetime | None = N
     queued = InboundMessage.objects.filter(status=InboundStatus.QUEUED)
     if received_before is not None:
         queued = queued.filter(received_at__lt=received_before)
-    waiting = list(queued.order_by("pk")[:limit])
-    if not waiting:
+    ids: list[int] = []
+    size = 0  # a frame may hold 10 MB (PDF reports): a group holds GROUP_BYTES at most, and one message at least
+    for pk, length in queued.order_by("pk").values_list("pk", Length("raw"))[:limit]:
+        if ids and size + (length or 0) > GROUP_BYTES:
+            break
+        ids.append(pk)
+        size += length or 0
+    if not ids:
         return 0
+    waiting = list(InboundMessage.objects.filter(pk__in=ids).order_by("pk"))
     contents = {message.pk: _parsed(message) for message in waiting}
     plans = _plans(waiting, contents)
     with sqlite_writer(), transaction.atomic(), routingcache.pinned():
@@ -198,13 +208,17 @@ def run_filer(wait: Callable[[float], None], running: Callable[[], bool] = lambd
     """The filer's loop: file what waits, group after group; when nothing does, ``wait(IDLE)``."""
     from django.db import connections
 
+    failures = 0
     while running():
         try:
             taken = hl7_file_waiting()
-        except Exception:  # the database went away: start afresh after a pause
-            log.exception("HL7 filer: filing failed; trying again")
+            failures = 0
+        except Exception:  # the database went away (or a bug): start afresh, after a pause that grows
+            failures += 1
+            log.exception("HL7 filer: filing failed (%d in a row); trying again", failures)
             connections.close_all()
-            taken = 0
+            time.sleep(min(IDLE * 2 ** (failures - 1), BACKOFF_LIMIT))  # not woken early: it would fail again
+            continue
         if taken < GROUP:  # caught up: wait to be woken, then let the next group gather
             if not taken:
                 wait(IDLE)

@@ -25,23 +25,29 @@ class ChildSupervisor:
         self.restart_delay = restart_delay
         self.process: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
+        self._starting = threading.Lock()  # a child is started, or stopping is decided, not both at once
         self.thread = threading.Thread(target=self._run, name=f"{name}-supervisor", daemon=True)
 
     def start(self) -> None:
         self.thread.start()
 
     def _run(self) -> None:
-        while not self.stopping.is_set():
-            self.process = subprocess.Popen(self.argv, start_new_session=True,  # noqa: S603 - our own interpreter
-                                            pass_fds=self.pass_fds)
-            self.process.wait()
+        while True:
+            with self._starting:
+                if self.stopping.is_set():
+                    return
+                process = self.process = subprocess.Popen(  # noqa: S603 - our own interpreter
+                    self.argv, start_new_session=True, pass_fds=self.pass_fds)
+            process.wait()
             if self.stopping.wait(self.restart_delay):
                 return
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Ask the child to finish (a worker: its current task) and exit; kill it if it will not."""
-        self.stopping.set()
-        process = self.process
+        """Ask the child to finish (a worker: its current task) and exit; kill it if it will not. After this no
+        child is started again."""
+        with self._starting:  # a start under way completes first, and is then stopped below
+            self.stopping.set()
+            process = self.process
         if process is None or process.poll() is not None:
             return
         process.terminate()

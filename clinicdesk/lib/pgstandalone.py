@@ -3,7 +3,7 @@
 Django's ``atomic`` sends ``BEGIN`` and ``COMMIT`` as queries of their own: two of a short write's four round
 trips. Django's psycopg cursor binds parameters on the client side, so several statements go as one query; a
 write that is not part of a larger transaction can then send ``BEGIN`` with its first statements and ``COMMIT``
-with its last (a booking, ``scheduling.pgbooking``; the HL7 listener's group, ``labs.services``).
+with its last (a booking, ``scheduling.pgbooking``).
 
 Django's transaction bookkeeping does not see such a transaction, so nothing between its queries may use the
 connection for anything else, and any failure must end it with ``rollback()`` before the exception goes on.

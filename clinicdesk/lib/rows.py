@@ -137,7 +137,8 @@ def build(model: type[M], **given: Any) -> M:
     """A new, unsaved ``model(**given)`` (``given`` by attname: ``order_id``, not ``order``), made without
     ``Model.__init__``, which costs a group of results more than its INSERTs: the instance's ``__dict__`` is
     filled with ``given`` and every other field's default (a callable default called, as ``__init__`` does).
-    A model with ``pre_init``/``post_init`` receivers (none of ours) is made the ordinary way."""
+    A model with ``pre_init``/``post_init`` receivers (none of ours) is made the ordinary way; receivers are
+    looked for the first time a model is built (connect them at start-up, as apps do)."""
     if model not in _defaults:
         _defaults[model] = None if pre_init.has_listeners(model) or post_init.has_listeners(model) else (
             {f.attname: f.get_default() for f in model._meta.concrete_fields

@@ -15,6 +15,7 @@ the process is taken on SQLite and nothing on PostgreSQL.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -22,8 +23,9 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+log = logging.getLogger(__name__)
 _THREADS = threading.Lock()
-_opened: dict[str, tuple[int, int]] = {}  # lock file path → (pid that opened it, fd)
+_opened: dict[str, tuple[int, int | None]] = {}  # lock file path → (pid that opened it, fd; None: unusable)
 
 
 def lock_path(name: object) -> str | None:
@@ -60,6 +62,10 @@ def _fd(path: str | None) -> int | None:
     opened = _opened.get(path)
     if opened is not None and opened[0] == os.getpid():
         return opened[1]
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:  # group-writable, as the database file beside it may have to be for a second service user
+        fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o660)
+    except OSError as exc:  # no lock file (permissions, a read-only folder): SQLite's own lock still orders writers
+        log.warning("SQLite writer lock %s unavailable (%s); writers wait on SQLite's busy handler", path, exc)
+        fd = None
     _opened[path] = (os.getpid(), fd)
     return fd

@@ -6,6 +6,7 @@ transaction (``filing.plan_filing``) and planned again inside when that fails. A
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import django.db
@@ -234,7 +235,37 @@ def test_run_filer_goes_on_after_a_failed_pass(org: Organization, monkeypatch: p
         return real(**kwargs)
 
     monkeypatch.setattr(queue, "hl7_file_waiting", flaky)
+    slept: list[float] = []
+    monkeypatch.setattr(queue, "time", SimpleNamespace(sleep=slept.append))
     waits: list[float] = []
     queue.run_filer(waits.append, running=lambda: len(waits) < 2)
-    assert closed == [True] and len(calls) == 3 and waits == [queue.IDLE, queue.IDLE]
+    # After the failure a pause (not a wait a wake-up would end at once), then it files, then it waits.
+    assert closed == [True] and len(calls) == 4 and waits == [queue.IDLE, queue.IDLE]
+    assert slept[0] == queue.IDLE
     assert all(filed(f"Y{n}") for n in range(3))
+
+
+def test_run_filer_pauses_longer_while_filing_keeps_failing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(django.db.connections, "close_all", lambda: None)
+
+    def down(**kwargs: Any) -> int:
+        raise django.db.OperationalError("could not connect to server")
+
+    monkeypatch.setattr(queue, "hl7_file_waiting", down)
+    slept: list[float] = []
+    monkeypatch.setattr(queue, "time", SimpleNamespace(sleep=slept.append))
+    queue.run_filer(lambda timeout: None, running=lambda: len(slept) < 6)
+    assert slept == [1.0, 2.0, 4.0, 8.0, queue.BACKOFF_LIMIT, queue.BACKOFF_LIMIT]
+
+
+def test_a_group_holds_so_many_bytes_at_most_and_always_one_message(org: Organization,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    bob(org)
+    accept("B1", "B2", "B3")
+    size = len(bytes(InboundMessage.objects.get(control_id="B1").raw))
+    monkeypatch.setattr(queue, "GROUP_BYTES", 2 * size)  # two messages' worth
+    assert queue.hl7_file_waiting() == 2
+    assert filed("B1") and filed("B2") and not filed("B3")
+    monkeypatch.setattr(queue, "GROUP_BYTES", 1)  # less than one message: that one all the same
+    assert queue.hl7_file_waiting() == 1
+    assert filed("B3")

@@ -60,3 +60,14 @@ def test_the_supervisor_stops_its_worker_with_one_sigterm() -> None:
     assert process.returncode == -15  # SIGTERM, not a kill
     supervisor.thread.join(timeout=10)
     assert not supervisor.thread.is_alive()
+
+
+def test_a_supervisor_stopped_as_it_starts_leaves_no_child_running() -> None:
+    for _ in range(20):  # stop() racing the first start, at different points of it
+        supervisor = ChildSupervisor([sys.executable, "-c", "import time; time.sleep(60)"], restart_delay=0.01)
+        supervisor.start()
+        supervisor.stop(timeout=5)
+        supervisor.thread.join(timeout=10)
+        assert not supervisor.thread.is_alive()
+        process = supervisor.process
+        assert process is None or process.poll() is not None  # none started, or the one started was stopped

@@ -62,7 +62,7 @@ def lock(tmp_path: Path) -> Iterator[str]:
     path = str(tmp_path / "db.sqlite3-writer")
     yield path
     opened = writer._opened.pop(path, None)
-    if opened is not None and opened[0] == os.getpid():
+    if opened is not None and opened[0] == os.getpid() and opened[1] is not None:
         os.close(opened[1])
 
 
@@ -225,3 +225,12 @@ def test_a_thread_waits_for_the_writer_another_thread_holds() -> None:
     second.join(60)
     assert second_done.is_set()
     assert order == ["first in", "first out", "second in"]
+
+
+def test_a_lock_file_that_cannot_be_made_means_no_file_lock_not_a_failure(tmp_path: Path,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    path = str(tmp_path / "missing-folder" / "db.sqlite3-writer")
+    assert writer._fd(path) is None
+    assert "unavailable" in caplog.text
+    assert writer._fd(path) is None  # remembered: said once
+    assert caplog.text.count("unavailable") == 1

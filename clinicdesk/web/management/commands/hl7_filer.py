@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--wake-fd", type=int, default=None,
                             help="Read end of the listener's wake-up pipe (clinicdesk mllp passes it).")
         parser.add_argument("--interval", type=float, default=1.0,
-                            help="Seconds between looks for waiting messages when nobody wakes the filer.")
+                            help="Seconds between looks for waiting messages, without --wake-fd.")
 
     def handle(self, *args: Any, wake_fd: int | None, interval: float, **options: Any) -> None:
         stopping: list[bool] = []
@@ -42,8 +42,8 @@ class Command(BaseCommand):
             os.set_blocking(wake_fd, False)
 
         def wait(timeout: float) -> None:
-            if wake_fd is None:
-                select.select([], [], [], min(timeout, interval))
+            if wake_fd is None:  # nobody wakes it: every --interval seconds
+                select.select([], [], [], interval)
                 return
             with contextlib.suppress(InterruptedError):
                 readable, _, _ = select.select([wake_fd], [], [], timeout)

@@ -1,8 +1,9 @@
 """``clinicdesk mllp``: the HL7 v2 MLLP listener (``clinicdesk serve`` runs it as a supervised child).
 
-A message is acknowledged once its raw bytes, its ACK and its audit event are committed; a filer process beside
-the listener (``clinicdesk hl7_filer``, started and supervised here, woken through a pipe after each commit) files
-the accepted results and demographics right behind, many per transaction (``labs.queue``). ``--file-before-ack``
+A message is acknowledged once its raw bytes and its ACK are committed (an AE/AR with its audit event; an
+accepted result or demographics message ``queued``); a filer process beside the listener (``clinicdesk
+hl7_filer``, started and supervised here, woken through a pipe after each commit) records the receipt of what is
+queued and files it right behind, many per transaction (``labs.queue``). ``--file-before-ack``
 files each group inside the transaction that stores it instead, so that an AA also means "filed and routed", at
 a lower rate.
 
