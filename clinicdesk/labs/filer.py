@@ -257,16 +257,28 @@ def superseded_late(filed: list[FiledOrder]) -> None:
                for o in observations if o.status != ObservationStatus.CORRECTED and o.superseded_by_id is None]
     if not pending:
         return
+    # First the other orders of these patients with these order numbers (the filler number's index; a placer
+    # number only where an order has no filler number, as ``supersede`` keys them): usually none, and then
+    # nothing more is read. Then their current corrections, by order.
+    organization_id, new = pending[0][0].organization_id, {row.pk for row, _ in pending}
+    patients = {row.patient_id for row, _ in pending}
     fillers = {row.filler_number for row, _ in pending if row.filler_number}
     placers = {row.placer_number for row, _ in pending if row.placer_number}
-    found = (LabObservation.objects
-             .filter(status=ObservationStatus.CORRECTED, superseded_by__isnull=True,
-                     order__organization_id=pending[0][0].organization_id,
-                     order__patient_id__in={row.patient_id for row, _ in pending},
-                     code__in={o.code for _, o in pending})
-             .filter(Q(order__filler_number__in=fillers) | Q(order__filler_number="", order__placer_number__in=placers))
-             .values_list("pk", "order_id", "order__patient_id", "order__filler_number", "order__placer_number",
-                          "code", "system", "sub_id"))
+    # By the order numbers alone, so that each is looked up in its own index (with the patient in the query the
+    # planner may walk all of a patient's orders); the organization and patients are checked here.
+    rows = list(LabOrder.objects.filter(filler_number__in=fillers).values_list(
+        "pk", "organization_id", "patient_id", "filler_number", "placer_number"))
+    if placers:
+        rows += LabOrder.objects.filter(filler_number="", placer_number__in=placers).values_list(
+            "pk", "organization_id", "patient_id", "filler_number", "placer_number")
+    others = {pk: (patient_id, filler, placer) for pk, org_id, patient_id, filler, placer in rows
+              if org_id == organization_id and patient_id in patients and pk not in new}
+    if not others:
+        return
+    found = [(pk, order_id, *others[order_id], code, system, sub_id) for pk, order_id, code, system, sub_id in
+             LabObservation.objects.filter(order_id__in=others, status=ObservationStatus.CORRECTED,
+                                           superseded_by__isnull=True)
+             .values_list("pk", "order_id", "code", "system", "sub_id")]
     latest: dict[tuple[Any, ...], tuple[int, int]] = {}  # (patient, order key, code, system, sub id): (pk, order)
     for pk, order_id, patient_id, filler, placer, code, system, sub_id in found:
         found_key = (patient_id, "F", filler) if filler else (patient_id, "P", placer)

@@ -76,7 +76,10 @@ class LabOrder(models.Model):
     notes = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "patient", "observed_at"], name="labs_order_patient")]
+        indexes = [models.Index(fields=["organization", "patient", "observed_at"], name="labs_order_patient"),
+                   # An order without the lab's number is known by ours (``filer.supersede``): few such orders.
+                   models.Index(fields=["placer_number"], condition=Q(filler_number=""),
+                                name="labs_order_placer_only")]
 
     def __str__(self) -> str:
         return f"{self.service_text or self.service_code} ({self.filler_number or self.placer_number})"
