@@ -1,4 +1,6 @@
-"""HL7 v2 intake, end to end: MLLP → stored → parsed → filed and routed → ACK, against a real ``clinicdesk mllp``.
+"""HL7 v2 intake, end to end: MLLP → stored → parsed → filed and routed, with the ACK, against a real
+``clinicdesk mllp`` (its listener acknowledges once a message is stored, its filer files and routes right behind;
+``--file-before-ack``: each ACK after its message is filed and routed).
 
     .venv/bin/python benchmarks/hl7_intake.py [--messages 2000] [--connections 1 4] [--listeners N] [--profile N]
     DATABASE_URL=postgres://clinicdesk@127.0.0.1:55432/clinicdesk_bench_hl7 .venv/bin/python benchmarks/hl7_intake.py
@@ -7,8 +9,9 @@ The practice (one organization, 200 patients, 4 practitioners with logins, a "re
 routing rule) is created once per benchmark database. Every run sends new ORU^R01 v2.5.1 messages (unique MSH-10):
 each one PID that matches a patient confidently (MRN, name, date of birth), one OBR ordered by a practitioner
 (NPI), 8 OBX, a quarter of them flagged abnormal. The senders behave like lab interfaces: each connection sends
-a message and waits for its ACK before sending the next. Counted only when every message was answered AA, stored
-once and filed (orders and an inbox item per message).
+a message and waits for its ACK before sending the next. The clock stops when the last message is filed and
+routed (nothing left queued), not at the last ACK. Counted only when every message was answered AA, stored once
+and filed (orders and an inbox item per message).
 
 Beside it, the bare parse rate of python-hl7 (``hl7.parse``, one process) on the same messages: the target is a
 durable intake rate of at least half of that. ``--profile N`` profiles ``hl7_receive`` in this process over N
