@@ -114,7 +114,7 @@ def audit_query(*, actor: Actor, entries: Sequence[Entry], locked: Sequence[Any]
     """PostgreSQL: the query (and its parameters) that appends ``entries`` to the strand ``locked`` (the row
     ``strand_lock_sql`` returned in the caller's open transaction) and moves its head, for a caller that sends
     it itself, with a statement of its own after it (a booking ends it with its ``COMMIT``). Up to 20 entries."""
-    if not 0 < len(entries) <= AUDIT_ONE_QUERY or connection.vendor != "postgresql":
+    if not 0 < len(entries) <= _ONE_QUERY_ROWS or connection.vendor != "postgresql":
         raise ValueError("audit_query writes 1 to 20 entries on PostgreSQL")
     org_id = organization_id if organization_id is not None else actor.organization_id
     rows, move = _chained(actor, entries, org_id, (str(locked[0]), int(locked[1]), str(locked[2])))
@@ -192,7 +192,7 @@ def _lock_strand(cursor: Any, organization_id: int | None) -> tuple[str, int, st
     return str(found[0]), int(found[1]), str(found[2])
 
 
-AUDIT_ONE_QUERY = 20  # more rows (a list page audits hundreds): executemany, cheaper on the client than one huge query
+_ONE_QUERY_ROWS = 20  # more rows (a list page audits hundreds): COPY on PostgreSQL, cheaper than one huge query
 
 _COLUMNS = ("chain", "seq", "at", "organization_id", "user_id", "username", "role", "action", "object_type",
             "object_id", "patient_id", "ip", "via", "outcome", "detail", "prev_hash", "hash")
@@ -205,7 +205,7 @@ def _insert(cursor: Any, rows: list[dict[str, Any]], move: list[Any]) -> None:
     round trip: two statements in one simple-protocol query, as Django's psycopg cursor binds parameters on the
     client side; more rows, a COPY then the update. SQLite: executemany, then the update."""
     values = _values(rows)
-    if len(values) <= AUDIT_ONE_QUERY and rows_lib.one_trip(cursor):  # PostgreSQL: rows and head in one query
+    if len(values) <= _ONE_QUERY_ROWS and rows_lib.one_trip(cursor):  # PostgreSQL: rows and head in one query
         cursor.execute(*_one_query(values, move))
         return
     fields, sql = _insert_sql()

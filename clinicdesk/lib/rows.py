@@ -113,7 +113,7 @@ def _statement(model: type[Model], returning: bool) -> tuple[list[Field[Any, Any
     return _statements[key]
 
 
-def many_sql(model: type[Model], count: int, returning_pk: bool) -> str:
+def _many_sql(model: type[Model], count: int, returning_pk: bool) -> str:
     """One INSERT of ``count`` rows of ``model`` (their values in ``statement``'s field order, row after row)."""
     _, sql = _statement(model, returning_pk)
     head, rest = sql.split(" VALUES ", 1)
@@ -121,8 +121,8 @@ def many_sql(model: type[Model], count: int, returning_pk: bool) -> str:
     return f"{head} VALUES {', '.join([one_row] * count)}{f' RETURNING {returning}' if returning else ''}"
 
 
-def saved(instances: Sequence[Model]) -> None:
-    """Mark instances inserted by the caller's own SQL as saved (their primary keys set)."""
+def _saved(instances: Sequence[Model]) -> None:
+    """Mark inserted instances as saved (their primary keys set), as ``save()`` does."""
     alias = connection.alias  # once: the proxy costs a thread-local lookup
     for obj in instances:
         obj._state.adding = False
@@ -217,7 +217,7 @@ def insert(instances: Sequence[Model], *, returning_pk: bool = True,
         elif many:
             for start in range(0, len(prepared), _MANY_ROWS):
                 chunk = prepared[start:start + _MANY_ROWS]
-                cursor.execute(many_sql(model, len(chunk), returning_pk), [value for row in chunk for value in row])
+                cursor.execute(_many_sql(model, len(chunk), returning_pk), [value for row in chunk for value in row])
                 if returning_pk:
                     keys = [row[0] for row in cursor.fetchall()]
                     if len(keys) != len(chunk):
@@ -232,7 +232,7 @@ def insert(instances: Sequence[Model], *, returning_pk: bool = True,
             cursor.execute(sql, prepared[0])
         else:
             cursor.executemany(sql, prepared)
-    saved(instances)
+    _saved(instances)
 
 
 COPY_FROM = 16  # rows from which PostgreSQL gets a COPY

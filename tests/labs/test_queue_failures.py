@@ -24,6 +24,20 @@ from tests.labs.test_adt import A08, casey, proposals
 from tests.labs.test_queue import PEER, accept, chains_intact, filed, receipts, status
 
 
+@pytest.fixture
+def plans_filed(monkeypatch: pytest.MonkeyPatch) -> list[FilingPlan | None]:
+    """The ``plan`` each ``hl7_file_claimed`` call of the filer was given (None: planned inside)."""
+    used: list[FilingPlan | None] = []
+    real = queue.hl7_file_claimed
+
+    def claimed(**kwargs: Any) -> Any:
+        used.append(kwargs.get("plan"))
+        return real(**kwargs)
+
+    monkeypatch.setattr(queue, "hl7_file_claimed", claimed)
+    return used
+
+
 def _failing_order_row(monkeypatch: pytest.MonkeyPatch, control_id: str) -> None:
     real = filer._order_row
 
@@ -146,13 +160,12 @@ def test_the_sweep_takes_what_waited_too_long_and_leaves_fresh_ones_to_the_filer
 
 
 @pytest.mark.django_db
-def test_the_plan_made_before_the_transaction_is_the_one_filed(org: Organization,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_plan_made_before_the_transaction_is_the_one_filed(org: Organization, monkeypatch: pytest.MonkeyPatch,
+                                                              plans_filed: list[FilingPlan | None]) -> None:
     bob(org)
     accept("PL1", "PL2")
     made: list[FilingPlan] = []
-    used: list[FilingPlan | None] = []
-    real_plan, real_claimed = queue.plan_filing, queue.hl7_file_claimed
+    real_plan = queue.plan_filing
     depth = len(django.db.connection.atomic_blocks)  # the test's own
 
     def planning(**kwargs: Any) -> FilingPlan:
@@ -160,38 +173,26 @@ def test_the_plan_made_before_the_transaction_is_the_one_filed(org: Organization
         made.append(real_plan(**kwargs))
         return made[-1]
 
-    def claimed(**kwargs: Any) -> Any:
-        used.append(kwargs.get("plan"))
-        return real_claimed(**kwargs)
-
     monkeypatch.setattr(queue, "plan_filing", planning)
-    monkeypatch.setattr(queue, "hl7_file_claimed", claimed)
     assert queue.hl7_file_waiting() == 2
-    assert len(made) == 1 and used == [made[0]]
+    assert len(made) == 1 and plans_filed == [made[0]]
     assert [m.control_id for m, _ in made[0].results.messages] == ["PL1", "PL2"]
     assert filed("PL1") and filed("PL2")
     assert chains_intact()
 
 
 @pytest.mark.django_db
-def test_when_planning_fails_the_messages_are_planned_again_and_filed(org: Organization,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_when_planning_fails_the_messages_are_planned_again_and_filed(
+        org: Organization, monkeypatch: pytest.MonkeyPatch, plans_filed: list[FilingPlan | None]) -> None:
     bob(org)
     accept("NP1", "NP2")
-    used: list[FilingPlan | None] = []
-    real_claimed = queue.hl7_file_claimed
 
     def broken(**kwargs: Any) -> FilingPlan:
         raise RuntimeError("routing configuration unreadable")
 
-    def claimed(**kwargs: Any) -> Any:
-        used.append(kwargs.get("plan"))
-        return real_claimed(**kwargs)
-
     monkeypatch.setattr(queue, "plan_filing", broken)
-    monkeypatch.setattr(queue, "hl7_file_claimed", claimed)
     assert queue.hl7_file_waiting() == 2
-    assert used == [None]  # planned inside, by hl7_file_claimed
+    assert plans_filed == [None]  # planned inside, by hl7_file_claimed
     assert filed("NP1") and filed("NP2")
     assert len(receipts("NP1")) == len(receipts("NP2")) == 1
     assert chains_intact()
