@@ -206,3 +206,12 @@ def test_the_listener_runs_a_filer_that_files_behind_the_ack_and_stops_it(env: d
     for pid in filers:  # stopped with the listener, not left behind
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+@pytest.mark.parametrize(("argv", "said"), [(["--interval=0"], "--interval must be"),
+                                             (["--wake-fd=987"], "--wake-fd 987 is not an open pipe")])
+def test_bad_options_are_refused_with_a_clear_error(argv: list[str], said: str) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match=said):
+        call_command("hl7_filer", *argv)

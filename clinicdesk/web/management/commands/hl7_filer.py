@@ -15,7 +15,7 @@ import select
 import signal
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from clinicdesk.labs.queue import run_filer
 
@@ -36,10 +36,16 @@ class Command(BaseCommand):
         def stop(signum: int, frame: object) -> None:
             stopping.append(True)
 
+        if interval <= 0:
+            raise CommandError("--interval must be a number of seconds above 0")
+        if wake_fd is not None:
+            try:
+                os.set_blocking(wake_fd, False)
+            except OSError as exc:
+                raise CommandError(f"--wake-fd {wake_fd} is not an open pipe of this process ({exc.strerror})"
+                                   ) from None
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        if wake_fd is not None:
-            os.set_blocking(wake_fd, False)
 
         def wait(timeout: float) -> None:
             if wake_fd is None:  # nobody wakes it: every --interval seconds
